@@ -1,0 +1,16 @@
+# Writes a C file holding every migration as {name, sql}, in order.
+# Invoked as: cmake -DOUT=file.c -DFILES="a.sql;b.sql" -P EmbedSql.cmake
+set(body "/* Generated from sql/ by cmake/EmbedSql.cmake. Do not edit. */\n#include \"migrations.h\"\n\n")
+set(table "const rt__migration_t rt__migrations[] = {\n")
+set(i 0)
+foreach(f IN LISTS FILES)
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND body "static const char m${i}[] = {${hex} 0x00};\n")
+  string(APPEND table "    {\"${name}\", m${i}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND table "};\nconst int rt__migrations_count = ${i};\n")
+file(WRITE ${OUT}.tmp "${body}\n${table}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
