@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "roundtable/buf.h"
 #include "roundtable/error.h"
 
 typedef struct rt_db_options_s {
@@ -68,7 +69,7 @@ const char *rt_db_result_message(const rt_db_result_t *res);  /* "" when none */
 
 /* Appends Prometheus text for pool gauges (connections by state, waiters, errors) of
  * every pool in the process; thread-safe. */
-int rt_db_metrics_render(struct rt_buf_s *out) RT_WUR;
+int rt_db_metrics_render(rt_buf_t *out) RT_WUR;
 
 /* Off-loop (CLI) helpers, blocking. Applies the embedded migrations in order, each once
  * in its own transaction, under an advisory lock; prints one line per applied file to

@@ -1,0 +1,107 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "roundtable/log.h"
+
+static const rt_route_t routes[] = {
+    {RT_HTTP_GET, "/healthz", rt__health_live},
+    {RT_HTTP_GET, "/readyz", rt__health_ready},
+    {RT_HTTP_GET, "/metrics", rt__health_metrics},
+};
+
+#define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
+
+static int is_api_path(const rt_http_request_t *req) {
+  return req->path_len >= 4 && memcmp(req->path, "/api", 4) == 0 &&
+         (req->path_len == 4 || req->path[4] == '/');
+}
+
+static void handle(rt_http_request_t *req) {
+  const rt_route_t *route = NULL;
+  rt_route_params_t params;
+  char allow[64];
+  switch (rt__route_match(routes, ROUTE_COUNT, req->method, req->path, req->path_len, &req->arena,
+                          &route, &params, allow, sizeof(allow))) {
+  case RT_ROUTE_FOUND:
+    req->route = route->pattern;
+    route->handler(req, &params);
+    return;
+  case RT_ROUTE_NO_METHOD:
+    req->route = "method_not_allowed";
+    rt_http_respond_method_not_allowed(req, allow);
+    return;
+  case RT_ROUTE_BAD_PATH:
+    req->route = "bad_path";
+    rt_http_respond_problem(req, 400, "Bad Request", "The path has a malformed percent-escape.");
+    return;
+  case RT_ROUTE_NO_PATH:
+    break;
+  }
+  if (is_api_path(req)) {
+    req->route = "not_found";
+    rt_http_respond_problem(req, 404, "Not Found", "No such resource.");
+    return;
+  }
+  req->route = "static";
+  if (req->method == RT_HTTP_GET || req->method == RT_HTTP_HEAD)
+    rt_http_serve_static(req);
+  else
+    rt_http_respond_method_not_allowed(req, "GET, HEAD");
+}
+
+static int worker_init(uv_loop_t *loop, void *app_ptr, void **worker_data) {
+  rt_api_app_t *app = app_ptr;
+  rt_api_worker_t *w = calloc(1, sizeof(*w));
+  if (!w)
+    return RT_ENOMEM;
+  w->loop = loop;
+  w->app = app;
+  int rc = rt_db_pool_create(loop, app->db, &w->pool);
+  if (rc) {
+    rt_log_error("database pool: %s", rt_strerror(rc));
+    free(w);
+    return rc;
+  }
+  *worker_data = w;
+  return 0;
+}
+
+typedef struct worker_close_ctx {
+  rt_api_worker_t *worker;
+  void (*done)(void *arg);
+  void *done_arg;
+} worker_close_ctx_t;
+
+static void on_pool_closed(void *data) {
+  worker_close_ctx_t *ctx = data;
+  void (*done)(void *) = ctx->done;
+  void *done_arg = ctx->done_arg;
+  free(ctx->worker);
+  free(ctx);
+  done(done_arg);
+}
+
+static void worker_close(void *worker_data, void (*done)(void *arg), void *done_arg) {
+  rt_api_worker_t *w = worker_data;
+  worker_close_ctx_t *ctx = malloc(sizeof(*ctx));
+  if (!ctx) {
+    /* Without memory for the context, the pool is abandoned to process exit. */
+    done(done_arg);
+    return;
+  }
+  ctx->worker = w;
+  ctx->done = done;
+  ctx->done_arg = done_arg;
+  rt_db_pool_close(w->pool, on_pool_closed, ctx);
+}
+
+rt_http_hooks_t rt_api_hooks(rt_api_app_t *app) {
+  rt_http_hooks_t hooks = {
+      .worker_init = worker_init,
+      .worker_close = worker_close,
+      .handle = handle,
+      .app = app,
+  };
+  return hooks;
+}

@@ -1,0 +1,37 @@
+/* Configuration as one table: every option's name, type, default, bounds and
+ * environment variable. Flags override the environment, which overrides defaults. */
+#ifndef ROUNDTABLE_CONFIG_H
+#define ROUNDTABLE_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "roundtable/db.h"
+#include "roundtable/http.h"
+#include "roundtable/log.h"
+
+/* Which commands accept an option. */
+enum {
+  RT_CMD_SERVE = 1u << 0,
+  RT_CMD_MIGRATE = 1u << 1,
+  RT_CMD_TOKEN = 1u << 2,
+  RT_CMD_DB = RT_CMD_SERVE | RT_CMD_MIGRATE | RT_CMD_TOKEN, /* everything that opens the DB */
+};
+
+typedef struct rt_config_s {
+  rt_http_options_t http;
+  rt_db_options_t db;
+  rt_log_level_t log_level;
+} rt_config_t;
+
+/* Fills cfg from defaults, then the environment, then argv (flags as --name VALUE or
+ * --name=VALUE) for the options that `command` accepts. Strings in cfg borrow from argv,
+ * the environment or static defaults. Positional arguments are refused. On error,
+ * returns RT_ECONFIG with a one-line reason in err. */
+int rt_config_load(rt_config_t *cfg, unsigned command, int argc, char **argv, char *err,
+                   size_t errlen) RT_WUR;
+
+/* Writes the options that `command` accepts, with defaults and environment names. */
+void rt_config_usage(FILE *out, unsigned command);
+
+#endif
