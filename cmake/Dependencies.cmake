@@ -11,6 +11,7 @@ endfunction()
 rt_require_pkg(UV libuv libuv1-dev)
 rt_require_pkg(JANSSON jansson libjansson-dev)
 rt_require_pkg(PQ libpq libpq-dev)
+rt_require_pkg(SODIUM libsodium libsodium-dev)
 
 # llhttp ships as C sources (node-llhttp); we compile them into a static library.
 set(RT_LLHTTP_SRC_DIR "/usr/share/llhttp" CACHE PATH "llhttp C sources (Debian package node-llhttp)")

@@ -82,6 +82,12 @@ static const config_entry_t config_table[] = {
      "first reconnect delay after losing the database"},
     {"db-reconnect-max", CFG_MILLIS, OFF(db.reconnect_max_ms), "5s", 1, HOUR_MS,
      "ROUNDTABLE_DB_RECONNECT_MAX", RT_CMD_SERVE, "longest reconnect delay"},
+    {"role", CFG_STRING, OFF(token.role), "", 0, 0, "ROUNDTABLE_TOKEN_ROLE", RT_CMD_TOKEN,
+     "the token's role: admin, organizer, state or provider"},
+    {"participant", CFG_STRING, OFF(token.participant), "", 0, 0, "ROUNDTABLE_TOKEN_PARTICIPANT",
+     RT_CMD_TOKEN, "the participant id a state or provider token acts for"},
+    {"label", CFG_STRING, OFF(token.label), "", 0, 0, "ROUNDTABLE_TOKEN_LABEL", RT_CMD_TOKEN,
+     "a note saying whose token it is"},
     {"log-level", CFG_LOGLEVEL, OFF(log_level), "info", 0, 0, "ROUNDTABLE_LOG_LEVEL", RT_CMD_DB,
      "error, warn, info or debug"},
 };

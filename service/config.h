@@ -22,6 +22,11 @@ typedef struct rt_config_s {
   rt_http_options_t http;
   rt_db_options_t db;
   rt_log_level_t log_level;
+  struct {
+    const char *role;
+    const char *participant;
+    const char *label;
+  } token; /* token create */
 } rt_config_t;
 
 /* Fills cfg from defaults, then the environment, then argv (flags as --name VALUE or

@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "config.h"
+#include "roundtable/api.h"
 #include "roundtable/db.h"
 #include "roundtable/log.h"
 #include "serve.h"
 
 typedef struct command {
   const char *name;
+  const char *sub;  /* second word ("token create"), or NULL */
   unsigned options; /* RT_CMD_* bit: which configuration options it takes */
   int (*run)(rt_config_t *cfg);
   const char *summary;
@@ -30,9 +32,29 @@ static int cmd_migrate(rt_config_t *cfg) {
   return 0;
 }
 
+static int cmd_token_create(rt_config_t *cfg) {
+  if (!cfg->db.conninfo) {
+    fprintf(stderr,
+            "roundtable token create: no database: pass --db CONNINFO or set ROUNDTABLE_DB\n");
+    return 2;
+  }
+  char token[64], err[512];
+  int rc = rt_api_token_create(&cfg->db, cfg->token.role, cfg->token.participant, cfg->token.label,
+                               token, sizeof(token), err, sizeof(err));
+  if (rc) {
+    fprintf(stderr, "roundtable token create: %s\n", err);
+    return rc == RT_EINVAL ? 2 : 1;
+  }
+  printf("%s\n", token);
+  return 0;
+}
+
 static const command_t commands[] = {
-    {"serve", RT_CMD_SERVE, rt_serve, "run the HTTP service"},
-    {"migrate", RT_CMD_MIGRATE, cmd_migrate, "apply the database migrations; safe to run again"},
+    {"serve", NULL, RT_CMD_SERVE, rt_serve, "run the HTTP service"},
+    {"migrate", NULL, RT_CMD_MIGRATE, cmd_migrate,
+     "apply the database migrations; safe to run again"},
+    {"token", "create", RT_CMD_TOKEN, cmd_token_create,
+     "print a new API token (--role, --participant, --label)"},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
@@ -40,8 +62,12 @@ static const command_t commands[] = {
 static void usage(FILE *out) {
   fprintf(out, "Usage: roundtable COMMAND [OPTIONS]\n\n"
                "Roundtable matches capacity-building needs with offers.\n\nCommands:\n");
-  for (size_t i = 0; i < COMMAND_COUNT; i++)
-    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  for (size_t i = 0; i < COMMAND_COUNT; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "%s%s%s", commands[i].name, commands[i].sub ? " " : "",
+             commands[i].sub ? commands[i].sub : "");
+    fprintf(out, "  %-14s %s\n", name, commands[i].summary);
+  }
   fprintf(out, "\nRun 'roundtable COMMAND --help' for a command's options.\n");
 }
 
@@ -68,22 +94,37 @@ int main(int argc, char **argv) {
     return 0;
   }
   const command_t *cmd = NULL;
-  for (size_t i = 0; i < COMMAND_COUNT; i++)
-    if (strcmp(argv[1], commands[i].name) == 0)
-      cmd = &commands[i];
+  for (size_t i = 0; i < COMMAND_COUNT && !cmd; i++) {
+    if (strcmp(argv[1], commands[i].name) != 0)
+      continue;
+    if (commands[i].sub && (argc < 3 || strcmp(argv[2], commands[i].sub) != 0)) {
+      if (argc >= 3 && strcmp(argv[2], "--help") == 0) {
+        printf("Usage: roundtable %s %s [OPTIONS]\n", commands[i].name, commands[i].sub);
+        return 0;
+      }
+      fprintf(stderr, "roundtable %s: expected \"%s %s\"\n", argv[1], commands[i].name,
+              commands[i].sub);
+      return 2;
+    }
+    cmd = &commands[i];
+  }
   if (!cmd) {
     fprintf(stderr, "roundtable: unknown command \"%s\" (see roundtable --help)\n", argv[1]);
     return 2;
   }
-  if (wants_help(argc - 2, argv + 2)) {
-    printf("Usage: roundtable %s [OPTIONS]\n\n%s.\n\n", cmd->name, cmd->summary);
+  int first = cmd->sub ? 3 : 2; /* where the options start */
+  char title[32];
+  snprintf(title, sizeof(title), "%s%s%s", cmd->name, cmd->sub ? " " : "",
+           cmd->sub ? cmd->sub : "");
+  if (wants_help(argc - first, argv + first)) {
+    printf("Usage: roundtable %s [OPTIONS]\n\n%s.\n\n", title, cmd->summary);
     rt_config_usage(stdout, cmd->options);
     return 0;
   }
   rt_config_t cfg;
   char err[256];
-  if (rt_config_load(&cfg, cmd->options, argc - 2, argv + 2, err, sizeof(err))) {
-    fprintf(stderr, "roundtable %s: %s\n", cmd->name, err);
+  if (rt_config_load(&cfg, cmd->options, argc - first, argv + first, err, sizeof(err))) {
+    fprintf(stderr, "roundtable %s: %s\n", title, err);
     return 2;
   }
   rt_log_threshold = cfg.log_level;

@@ -19,6 +19,7 @@ int rt_serve(rt_config_t *cfg) {
   rt_log_info("roundtable %s serving on %s:%d with %d thread%s", RT_VERSION, cfg->http.host,
               cfg->http.port, cfg->http.threads, cfg->http.threads == 1 ? "" : "s");
   int rc = rt_http_server_run(&cfg->http, &hooks);
+  rt_api_cleanup();
   if (rc) {
     fprintf(stderr, "roundtable serve: %s\n", rt_strerror(rc));
     return 1;

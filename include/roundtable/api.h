@@ -15,4 +15,15 @@ typedef struct rt_api_app_s {
 /* The hooks to pass to rt_http_server_run; app (borrowed) goes in hooks.app. */
 rt_http_hooks_t rt_api_hooks(rt_api_app_t *app);
 
+/* Creates a token from the command line (no caller to authorise: whoever can reach the
+ * database is trusted). role is admin, organizer, state or provider; participant (may be
+ * NULL) an id. On success writes the token into out (at least 64 bytes) and returns 0;
+ * else a negative code with a one-line reason in err. Blocking. */
+int rt_api_token_create(const rt_db_options_t *db, const char *role, const char *participant,
+                        const char *label, char *out, size_t outlen, char *err,
+                        size_t errlen) RT_WUR;
+
+/* Frees what the API layer keeps for the process's life; after the server stopped. */
+void rt_api_cleanup(void);
+
 #endif

@@ -11,49 +11,70 @@
 #include "roundtable/buf.h"
 #include "roundtable/error.h"
 
+struct rt_buf_s;
+
+/* A field left 0 takes the default in brackets; values are clamped to the bounds given. */
 typedef struct rt_db_options_s {
-  const char *conninfo;          /* libpq conninfo string or URI */
-  int pool_size;                 /* connections per loop */
-  int max_waiters;               /* callers queued for a connection; beyond: RT_EBUSY */
-  uint64_t connect_timeout_ms;   /* per connection attempt */
-  uint64_t statement_timeout_ms; /* server-side statement_timeout */
-  uint64_t acquire_timeout_ms;   /* longest wait in the queue */
-  uint64_t reconnect_min_ms;     /* backoff after a failed connect, doubling ... */
-  uint64_t reconnect_max_ms;     /* ... up to this */
+  const char *conninfo;          /* libpq conninfo string or URI (borrowed; copied) */
+  int pool_size;                 /* connections per loop [4], 1..1000 */
+  int max_waiters;               /* callers queued for a connection; beyond: RT_EBUSY [256] */
+  uint64_t connect_timeout_ms;   /* per connection attempt [5000] */
+  uint64_t statement_timeout_ms; /* server-side statement_timeout [30000]; the client gives
+                                    up on a silent server (connection broken) a margin later */
+  uint64_t acquire_timeout_ms;   /* longest wait in the queue [5000] */
+  uint64_t reconnect_min_ms;     /* backoff after a failed connect, doubling ... [100] */
+  uint64_t reconnect_max_ms;     /* ... up to this, with jitter [5000] */
 } rt_db_options_t;
 
 typedef struct rt_db_pool_s rt_db_pool_t;
 typedef struct rt_db_conn_s rt_db_conn_t;
 typedef struct rt_db_result_s rt_db_result_t;
 
-/* Creates a pool on loop and starts connecting in the background. */
+/* Creates a pool on loop and starts connecting in the background. A conninfo that libpq
+ * cannot parse gives RT_EINVAL. Host names are resolved with uv_getaddrinfo, off the loop.
+ * The pool belongs to loop's thread: every call below except rt_db_metrics_render must be
+ * made there. */
 int rt_db_pool_create(uv_loop_t *loop, const rt_db_options_t *opts, rt_db_pool_t **out) RT_WUR;
-/* Fails waiters with RT_ESHUTDOWN, closes connections (after in-flight queries are
- * abandoned) and handles, then calls cb(data) and frees the pool. */
+/* Fails waiters with RT_ESHUTDOWN (their callbacks run), abandons in-flight queries (their
+ * callbacks get RT_ESHUTDOWN), closes connections and handles, then calls cb(data) (may be
+ * NULL) and frees the pool. Connections still held by callers stay valid until released
+ * (rt_db_query on them fails with RT_ESHUTDOWN); the pool is freed only after the last
+ * one is released. A second call is ignored. */
 void rt_db_pool_close(rt_db_pool_t *pool, void (*cb)(void *data), void *data);
 /* Non-zero while at least one connection is established. */
 int rt_db_pool_connected(const rt_db_pool_t *pool);
 
 typedef void (*rt_db_acquire_cb)(int status, rt_db_conn_t *conn, void *data);
 /* Asks for a connection. Returns RT_EBUSY when the wait queue is full,
- * RT_EDB_UNAVAILABLE when no connection is up, RT_ESHUTDOWN when closing; the callback
- * is then never called. On 0, cb runs exactly once, later: status 0 with a connection
- * that the caller must rt_db_release, or a negative code (RT_ETIMEDOUT, ...) and NULL. */
+ * RT_EDB_UNAVAILABLE when no connection is up (none established and none being
+ * attempted), RT_ESHUTDOWN when closing; the callback is then never called. On 0, cb runs
+ * exactly once, later (never inside this call), in FIFO order: status 0 with a
+ * connection that the caller must rt_db_release, or a negative code and NULL:
+ * RT_ETIMEDOUT (acquire_timeout_ms passed), RT_EDB_UNAVAILABLE (the last connection
+ * attempt failed meanwhile), RT_ESHUTDOWN (pool closed). */
 int rt_db_acquire(rt_db_pool_t *pool, rt_db_acquire_cb cb, void *data) RT_WUR;
-/* Returns a connection: pending results are drained, a failed transaction rolled back,
- * a broken connection replaced. */
+/* Returns a connection (stolen): an open or failed transaction is rolled back, a broken
+ * connection replaced. Releasing with a query in flight abandons the query: its callback
+ * is not called and its result is drained before the connection is reused. */
 void rt_db_release(rt_db_conn_t *conn);
 
-/* res is borrowed, valid only during the callback. status is 0, RT_EDB_QUERY (see
- * sqlstate), RT_EDB_CONFLICT (40001/40P01: retry), RT_EDB_UNAVAILABLE (connection
- * lost), RT_ETIMEDOUT or RT_ESHUTDOWN. */
+/* res is borrowed, never NULL, valid only during the callback. status is 0, RT_EDB_QUERY
+ * (see sqlstate), RT_EDB_CONFLICT (40001/40P01: retry), RT_EDB_UNAVAILABLE (connection
+ * lost; the connection is dead, release it), RT_ETIMEDOUT (statement_timeout, SQLSTATE
+ * 57014, connection still usable; or the server went silent past the client deadline,
+ * connection dead) or RT_ESHUTDOWN. The callback may query again on the same connection,
+ * release it, or close the pool. */
 typedef void (*rt_db_result_cb)(int status, const rt_db_result_t *res, void *data);
 
 /* Sends one parameterised statement (text parameters, NULL for SQL NULL; borrowed,
- * copied by libpq before return). One query at a time per connection. */
+ * copied by libpq before return). One query at a time per connection: RT_EBUSY while
+ * one is in flight; RT_EDB_UNAVAILABLE if the connection is lost; RT_ESHUTDOWN when the
+ * pool is closing; RT_EINVAL for nparams out of 0..65535. The callback then is not called. */
 int rt_db_query(rt_db_conn_t *conn, const char *sql, int nparams, const char *const *values,
                 rt_db_result_cb cb, void *data) RT_WUR;
-/* Acquire, one statement, release. */
+/* Acquire, one statement, release; sql and values are copied. Fails at once like
+ * rt_db_acquire (the callback is then not called); otherwise cb runs exactly once, with
+ * the acquire's error (res empty) or the statement's outcome. */
 int rt_db_exec(rt_db_pool_t *pool, const char *sql, int nparams, const char *const *values,
                rt_db_result_cb cb, void *data) RT_WUR;
 
@@ -63,17 +84,33 @@ int rt_db_result_cols(const rt_db_result_t *res);
 const char *rt_db_result_value(const rt_db_result_t *res, int row, int col);
 size_t rt_db_result_length(const rt_db_result_t *res, int row, int col);
 int rt_db_result_column(const rt_db_result_t *res, const char *name); /* -1 if absent */
+/* Rows an INSERT/UPDATE/DELETE/SELECT/... touched; 0 when the command reports none. */
 long rt_db_result_affected(const rt_db_result_t *res);
 const char *rt_db_result_sqlstate(const rt_db_result_t *res); /* "" when none */
-const char *rt_db_result_message(const rt_db_result_t *res);  /* "" when none */
+/* The server's (or libpq's) message, one line; "" when none. */
+const char *rt_db_result_message(const rt_db_result_t *res);
 
-/* Appends Prometheus text for pool gauges (connections by state, waiters, errors) of
- * every pool in the process; thread-safe. */
+/* Appends Prometheus text for pool gauges (connections by state, waiters) and counters
+ * (queries, query errors, reconnects, rejected and timed-out acquires), summed over every
+ * pool in the process; thread-safe. Metric names: roundtable_db_connections{state=
+ * "idle|busy|connecting|down"}, roundtable_db_waiters, roundtable_db_queries_total,
+ * roundtable_db_query_errors_total, roundtable_db_reconnects_total,
+ * roundtable_db_acquire_rejected_total{reason="busy|unavailable"},
+ * roundtable_db_acquire_timeouts_total. */
 int rt_db_metrics_render(rt_buf_t *out) RT_WUR;
 
 /* Off-loop (CLI) helpers, blocking. Applies the embedded migrations in order, each once
- * in its own transaction, under an advisory lock; prints one line per applied file to
- * log. Returns 0 or a negative code with a one-line reason in err. */
+ * in its own transaction, under an advisory lock; logs "applied NNN_x.sql" (info) per
+ * applied file. Refuses a database that records a migration this binary does not know.
+ * Returns 0 or a negative code (RT_EDB_UNAVAILABLE: cannot connect; RT_EDB_QUERY: a
+ * migration or the bookkeeping failed; RT_ECONFIG: schema newer than the binary) with a
+ * one-line reason in err (may be NULL). */
 int rt_db_migrate(const char *conninfo, char *err, size_t errlen) RT_WUR;
+
+/* Runs one statement for a command-line tool through a private loop and a pool of one
+ * connection, blocking until cb has run. Returns 0 once cb ran (cb gets the outcome), or
+ * a negative code when the statement could not be started (cb is then not called). */
+int rt_db_exec_once(const rt_db_options_t *opts, const char *sql, int nparams,
+                    const char *const *values, rt_db_result_cb cb, void *data) RT_WUR;
 
 #endif

@@ -1,13 +1,30 @@
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_internal.h"
+#include "participants.h"
+#include "reference.h"
 #include "roundtable/log.h"
+#include "roundtables.h"
+#include "tokens.h"
 
 static const rt_route_t routes[] = {
-    {RT_HTTP_GET, "/healthz", rt__health_live},
-    {RT_HTTP_GET, "/readyz", rt__health_ready},
-    {RT_HTTP_GET, "/metrics", rt__health_metrics},
+    {RT_HTTP_GET, "/healthz", RT_ROLES_PUBLIC, rt__health_live},
+    {RT_HTTP_GET, "/readyz", RT_ROLES_PUBLIC, rt__health_ready},
+    {RT_HTTP_GET, "/metrics", RT_ROLES_PUBLIC, rt__health_metrics},
+    {RT_HTTP_GET, "/api/v1/themes", RT_ROLES_PUBLIC, rt__themes_list},
+    {RT_HTTP_POST, "/api/v1/participants", RT_ROLES_STAFF, rt__participants_create},
+    {RT_HTTP_GET, "/api/v1/participants", RT_ROLES_ANY, rt__participants_list},
+    {RT_HTTP_GET, "/api/v1/participants/{id}", RT_ROLES_ANY, rt__participants_get},
+    {RT_HTTP_PATCH, "/api/v1/participants/{id}", RT_ROLES_ANY, rt__participants_patch},
+    {RT_HTTP_POST, "/api/v1/tokens", RT_ROLES_STAFF, rt__tokens_create},
+    {RT_HTTP_GET, "/api/v1/tokens", RT_ROLES_STAFF, rt__tokens_list},
+    {RT_HTTP_DELETE, "/api/v1/tokens/{id}", RT_ROLES_ANY, rt__tokens_revoke},
+    {RT_HTTP_POST, "/api/v1/roundtables", RT_ROLES_STAFF, rt__roundtables_create},
+    {RT_HTTP_GET, "/api/v1/roundtables", RT_ROLES_ANY, rt__roundtables_list},
+    {RT_HTTP_GET, "/api/v1/roundtables/{id}", RT_ROLES_ANY, rt__roundtables_get},
+    {RT_HTTP_PATCH, "/api/v1/roundtables/{id}", RT_ROLES_STAFF, rt__roundtables_patch},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
@@ -23,10 +40,23 @@ static void handle(rt_http_request_t *req) {
   char allow[64];
   switch (rt__route_match(routes, ROUTE_COUNT, req->method, req->path, req->path_len, &req->arena,
                           &route, &params, allow, sizeof(allow))) {
-  case RT_ROUTE_FOUND:
+  case RT_ROUTE_FOUND: {
     req->route = route->pattern;
-    route->handler(req, &params);
+    rt_api_call_t *call = rt_arena_alloc(&req->arena, sizeof(*call));
+    if (!call) {
+      rt_http_respond_problem(req, 500, "Internal Server Error", "Out of memory.");
+      return;
+    }
+    memset(call, 0, sizeof(*call));
+    call->req = req;
+    call->route = route;
+    call->params = params;
+    if (route->roles == RT_ROLES_PUBLIC)
+      route->handler(call);
+    else
+      rt__api_authenticate(call);
     return;
+  }
   case RT_ROUTE_NO_METHOD:
     req->route = "method_not_allowed";
     rt_http_respond_method_not_allowed(req, allow);
@@ -52,6 +82,8 @@ static void handle(rt_http_request_t *req) {
 
 static int worker_init(uv_loop_t *loop, void *app_ptr, void **worker_data) {
   rt_api_app_t *app = app_ptr;
+  if (sodium_init() < 0)
+    return RT_EIO;
   rt_api_worker_t *w = calloc(1, sizeof(*w));
   if (!w)
     return RT_ENOMEM;
@@ -105,3 +137,5 @@ rt_http_hooks_t rt_api_hooks(rt_api_app_t *app) {
   };
   return hooks;
 }
+
+void rt_api_cleanup(void) { rt__reference_free(); }

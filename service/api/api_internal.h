@@ -2,6 +2,7 @@
 #ifndef ROUNDTABLE_API_INTERNAL_H
 #define ROUNDTABLE_API_INTERNAL_H
 
+#include "auth.h"
 #include "roundtable/api.h"
 #include "router.h"
 
@@ -16,6 +17,22 @@ static inline rt_api_worker_t *rt__api_worker(const rt_http_request_t *req) {
   return (rt_api_worker_t *)req->worker_data;
 }
 
+/* One routed request: what every handler receives. Lives in the request arena. */
+typedef struct rt_api_call_s {
+  rt_http_request_t *req;
+  const rt_route_t *route;
+  rt_route_params_t params;
+  rt_principal_t who; /* zeroed for public routes */
+} rt_api_call_t;
+
+static inline rt_db_pool_t *rt__api_pool(const rt_api_call_t *call) {
+  return rt__api_worker(call->req)->pool;
+}
+
+/* Answers a failed database call: 503 for unavailability, 409 for a conflict that
+ * outlived its retries, 500 otherwise (logged with the request id). */
+void rt__api_db_failed(rt_http_request_t *req, int code, const rt_db_result_t *res);
+
 /* 503 with Retry-After for a database that cannot answer now; code is the rt_error
  * from the db layer (RT_EBUSY, RT_EDB_UNAVAILABLE, RT_ETIMEDOUT, ...). */
 void rt__api_unavailable(rt_http_request_t *req, int code);
@@ -23,9 +40,13 @@ void rt__api_unavailable(rt_http_request_t *req, int code);
 /* A JSON body (borrowed) with the given status. */
 void rt__api_json(rt_http_request_t *req, int status, const char *json);
 
+/* Checks the caller's bearer token, then the route's roles (401, 403, or 503 when the
+ * database cannot say), then runs the route's handler. */
+void rt__api_authenticate(rt_api_call_t *call);
+
 /* Route handlers. */
-void rt__health_live(rt_http_request_t *req, const rt_route_params_t *params);
-void rt__health_ready(rt_http_request_t *req, const rt_route_params_t *params);
-void rt__health_metrics(rt_http_request_t *req, const rt_route_params_t *params);
+void rt__health_live(rt_api_call_t *call);
+void rt__health_ready(rt_api_call_t *call);
+void rt__health_metrics(rt_api_call_t *call);
 
 #endif

@@ -3,10 +3,7 @@
 
 #include "api_internal.h"
 
-void rt__health_live(rt_http_request_t *req, const rt_route_params_t *params) {
-  (void)params;
-  rt__api_json(req, 200, "{\"status\":\"ok\"}");
-}
+void rt__health_live(rt_api_call_t *call) { rt__api_json(call->req, 200, "{\"status\":\"ok\"}"); }
 
 static void on_ready(int status, const rt_db_result_t *res, void *data) {
   (void)res;
@@ -17,11 +14,10 @@ static void on_ready(int status, const rt_db_result_t *res, void *data) {
     rt__api_unavailable(req, status);
 }
 
-void rt__health_ready(rt_http_request_t *req, const rt_route_params_t *params) {
-  (void)params;
-  int rc = rt_db_exec(rt__api_worker(req)->pool, "SELECT 1", 0, NULL, on_ready, req);
+void rt__health_ready(rt_api_call_t *call) {
+  int rc = rt_db_exec(rt__api_pool(call), "SELECT 1", 0, NULL, on_ready, call->req);
   if (rc)
-    rt__api_unavailable(req, rc);
+    rt__api_unavailable(call->req, rc);
 }
 
 /* Resident set size from /proc (Linux); 0 when unknown. */
@@ -35,8 +31,8 @@ static long long resident_bytes(void) {
   return n == 2 ? pages_resident * sysconf(_SC_PAGESIZE) : 0;
 }
 
-void rt__health_metrics(rt_http_request_t *req, const rt_route_params_t *params) {
-  (void)params;
+void rt__health_metrics(rt_api_call_t *call) {
+  rt_http_request_t *req = call->req;
   rt_buf_t out;
   rt_buf_init(&out, 4 * 1024 * 1024);
   int rc = rt_http_metrics_render(&out);

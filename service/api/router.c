@@ -13,14 +13,16 @@ static int hexval(char c) {
   return -1;
 }
 
-char *rt__percent_decode(rt_arena_t *arena, const char *src, size_t len) {
+char *rt__percent_decode(rt_arena_t *arena, const char *src, size_t len, int plus_is_space) {
   char *out = rt_arena_alloc(arena, len + 1);
   if (!out)
     return NULL;
   size_t o = 0;
   for (size_t i = 0; i < len; i++) {
     char c = src[i];
-    if (c == '%') {
+    if (c == '+' && plus_is_space) {
+      c = ' ';
+    } else if (c == '%') {
       if (i + 2 >= len)
         return NULL;
       int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
@@ -50,7 +52,7 @@ static int pattern_match(const char *pattern, const char *path, size_t path_len,
         seg_end = end;
       if (seg_end == s || params->count == RT_ROUTE_MAX_PARAMS)
         return 0;
-      char *v = rt__percent_decode(arena, s, (size_t)(seg_end - s));
+      char *v = rt__percent_decode(arena, s, (size_t)(seg_end - s), 0);
       if (!v) {
         *bad = 1;
         return 0;

@@ -14,11 +14,24 @@ typedef struct rt_route_params_s {
   int count;
 } rt_route_params_t;
 
-typedef void (*rt_route_handler_fn)(rt_http_request_t *req, const rt_route_params_t *params);
+/* Roles, as bits so that a route can name who may call it. */
+typedef enum rt_role {
+  RT_ROLE_ADMIN = 1u << 0,
+  RT_ROLE_ORGANIZER = 1u << 1,
+  RT_ROLE_STATE = 1u << 2,
+  RT_ROLE_PROVIDER = 1u << 3,
+} rt_role_t;
+#define RT_ROLES_PUBLIC 0u /* no credentials needed */
+#define RT_ROLES_ANY (RT_ROLE_ADMIN | RT_ROLE_ORGANIZER | RT_ROLE_STATE | RT_ROLE_PROVIDER)
+#define RT_ROLES_STAFF (RT_ROLE_ADMIN | RT_ROLE_ORGANIZER)
+
+struct rt_api_call_s; /* what a handler receives; see api_internal.h */
+typedef void (*rt_route_handler_fn)(struct rt_api_call_s *call);
 
 typedef struct rt_route_s {
   rt_http_method_t method; /* GET also answers HEAD */
   const char *pattern;     /* "/api/v1/needs/{id}": literal segments and {name} */
+  unsigned roles;          /* RT_ROLE_* bits allowed to call it; RT_ROLES_PUBLIC for anyone */
   rt_route_handler_fn handler;
 } rt_route_t;
 
@@ -37,8 +50,8 @@ rt_route_result_t rt__route_match(const rt_route_t *table, size_t n, rt_http_met
                                   const rt_route_t **route, rt_route_params_t *params, char *allow,
                                   size_t allowlen);
 
-/* Decodes %XX escapes of src[0..len) into a new arena string; NULL when an escape is
- * malformed or decodes to NUL. */
-char *rt__percent_decode(rt_arena_t *arena, const char *src, size_t len);
+/* Decodes %XX escapes of src[0..len) (and '+' as space in query strings) into a new
+ * arena string; NULL when an escape is malformed or decodes to NUL. */
+char *rt__percent_decode(rt_arena_t *arena, const char *src, size_t len, int plus_is_space);
 
 #endif

@@ -8,18 +8,18 @@
 
 #include "router.h"
 
-static void h_list(rt_http_request_t *r, const rt_route_params_t *p) { (void)r, (void)p; }
-static void h_create(rt_http_request_t *r, const rt_route_params_t *p) { (void)r, (void)p; }
-static void h_get(rt_http_request_t *r, const rt_route_params_t *p) { (void)r, (void)p; }
-static void h_patch(rt_http_request_t *r, const rt_route_params_t *p) { (void)r, (void)p; }
-static void h_decide(rt_http_request_t *r, const rt_route_params_t *p) { (void)r, (void)p; }
+static void h_list(struct rt_api_call_s *c) { (void)c; }
+static void h_create(struct rt_api_call_s *c) { (void)c; }
+static void h_get(struct rt_api_call_s *c) { (void)c; }
+static void h_patch(struct rt_api_call_s *c) { (void)c; }
+static void h_decide(struct rt_api_call_s *c) { (void)c; }
 
 static const rt_route_t table[] = {
-    {RT_HTTP_POST, "/api/v1/needs", h_create},
-    {RT_HTTP_GET, "/api/v1/needs", h_list},
-    {RT_HTTP_PATCH, "/api/v1/needs/{id}", h_patch},
-    {RT_HTTP_GET, "/api/v1/needs/{id}", h_get},
-    {RT_HTTP_POST, "/api/v1/matches/{id}/decision", h_decide},
+    {RT_HTTP_POST, "/api/v1/needs", RT_ROLES_ANY, h_create},
+    {RT_HTTP_GET, "/api/v1/needs", RT_ROLES_ANY, h_list},
+    {RT_HTTP_PATCH, "/api/v1/needs/{id}", RT_ROLES_ANY, h_patch},
+    {RT_HTTP_GET, "/api/v1/needs/{id}", RT_ROLES_ANY, h_get},
+    {RT_HTTP_POST, "/api/v1/matches/{id}/decision", RT_ROLE_STATE, h_decide},
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -112,10 +112,12 @@ static void test_percent_decode(void **state) {
   (void)state;
   rt_arena_t arena;
   rt_arena_init(&arena, 0);
-  assert_string_equal(rt__percent_decode(&arena, "%E4%B8%AD%2f", 12), "\xe4\xb8\xad/");
-  assert_string_equal(rt__percent_decode(&arena, "plain", 5), "plain");
-  assert_null(rt__percent_decode(&arena, "%", 1));
-  assert_null(rt__percent_decode(&arena, "%a", 2));
+  assert_string_equal(rt__percent_decode(&arena, "%E4%B8%AD%2f", 12, 0), "\xe4\xb8\xad/");
+  assert_string_equal(rt__percent_decode(&arena, "plain", 5, 0), "plain");
+  assert_null(rt__percent_decode(&arena, "%", 1, 0));
+  assert_null(rt__percent_decode(&arena, "%a", 2, 0));
+  assert_string_equal(rt__percent_decode(&arena, "a+b%2B", 6, 1), "a b+");
+  assert_string_equal(rt__percent_decode(&arena, "a+b", 3, 0), "a+b");
   rt_arena_reset(&arena);
 }
 

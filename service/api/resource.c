@@ -1,0 +1,107 @@
+#include "resource.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "roundtable/log.h"
+
+void rt__respond_row(rt_api_call_t *call, int status, const rt_db_result_t *res) {
+  if (rt_db_result_rows(res) < 1) {
+    rt_http_respond_problem(call->req, 404, "Not Found", "No such resource.");
+    return;
+  }
+  rt_http_respond(call->req, status, "application/json", rt_db_result_value(res, 0, 0),
+                  rt_db_result_length(res, 0, 0));
+}
+
+void rt__respond_list(rt_api_call_t *call, const rt_db_result_t *res, const rt_page_t *page) {
+  int rows = rt_db_result_rows(res);
+  int shown = rows > page->limit ? page->limit : rows;
+  rt_buf_t out;
+  rt_buf_init(&out, 0);
+  size_t need = 40;
+  for (int r = 0; r < shown; r++)
+    need += rt_db_result_length(res, r, 0) + 1;
+  int rc = rt_buf_reserve(&out, need);
+  if (!rc)
+    rc = rt_buf_puts(&out, "{\"items\":[");
+  for (int r = 0; r < shown && !rc; r++) {
+    if (r)
+      rc = rt_buf_append(&out, ",", 1);
+    if (!rc)
+      rc = rt_buf_append(&out, rt_db_result_value(res, r, 0), rt_db_result_length(res, r, 0));
+  }
+  if (!rc && rows > page->limit) {
+    char cursor[32];
+    rt__cursor_encode(strtoll(rt_db_result_value(res, shown - 1, 1), NULL, 10), cursor,
+                      sizeof(cursor));
+    rc = rt_buf_printf(&out, "],\"next_cursor\":\"%s\"}", cursor);
+  } else if (!rc) {
+    rc = rt_buf_puts(&out, "],\"next_cursor\":null}");
+  }
+  if (rc) {
+    rt_buf_free(&out);
+    rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
+    return;
+  }
+  rt_http_respond_buf(call->req, 200, "application/json", &out);
+}
+
+int64_t rt__path_id(rt_api_call_t *call, int index) {
+  int64_t id = index < call->params.count ? rt__parse_id(call->params.values[index]) : 0;
+  if (!id)
+    rt_http_respond_problem(call->req, 404, "Not Found", "No such resource.");
+  return id;
+}
+
+const char *rt__id_text(rt_api_call_t *call, int64_t id) {
+  return rt_arena_printf(&call->req->arena, "%" PRId64, id);
+}
+
+/* Constraint names end in the field they guard: needs_window_ordered -> window. */
+static const struct {
+  const char *suffix;
+  const char *field;
+  const char *message;
+} constraint_fields[] = {
+    {"_window_ordered", "window.end", "must not be before window.start"},
+    {"_dates_ordered", "ends_on", "must not be before starts_on"},
+    {"_themes_known", "themes", "holds an unknown theme"},
+    {"_languages_known", "languages", "holds an unknown language"},
+    {"_regions_known", "regions", "holds an unknown region"},
+    {"_countries_known", "countries", "holds an unknown country"},
+    {"_posted_by_state", "participant_id", "must be a state"},
+    {"_posted_by_provider", "participant_id", "must be a donor or an implementer"},
+    {"_role_matches_participant", "participant_id", "does not fit the role"},
+    {"_state_has_country", "country", "is required for a state"},
+};
+
+void rt__respond_write_failed(rt_api_call_t *call, int status, const rt_db_result_t *res) {
+  const char *state = res ? rt_db_result_sqlstate(res) : "";
+  if (status == RT_EDB_QUERY &&
+      (strcmp(state, "23514") == 0 || strcmp(state, "23503") == 0 || strcmp(state, "23502") == 0 ||
+       strcmp(state, "22001") == 0 || strcmp(state, "22003") == 0 || strcmp(state, "22007") == 0 ||
+       strcmp(state, "22008") == 0)) {
+    const char *msg = rt_db_result_message(res);
+    rt_field_errors_t errs = {0};
+    const char *field = NULL, *text = NULL;
+    for (size_t i = 0; i < sizeof(constraint_fields) / sizeof(constraint_fields[0]); i++) {
+      if (strstr(msg, constraint_fields[i].suffix)) {
+        field = constraint_fields[i].field;
+        text = constraint_fields[i].message;
+        break;
+      }
+    }
+    if (field)
+      rt__field_error(&errs, field, "%s", text);
+    else if (strcmp(state, "23503") == 0)
+      rt__field_error(&errs, "", "refers to something that does not exist");
+    RT_LOG(RT_LOG_INFO, call->req->id, "write refused by the database: %s", msg);
+    rt__problem_with_errors(call->req, 422, "Unprocessable Content",
+                            "The request breaks a rule of the data model.", &errs);
+    return;
+  }
+  rt__api_db_failed(call->req, status, res);
+}

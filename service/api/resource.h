@@ -1,0 +1,27 @@
+/* What every resource file shares: responding with rows that the database rendered as
+ * JSON, lists with cursors, and mapping constraint violations to field errors. */
+#ifndef ROUNDTABLE_API_RESOURCE_H
+#define ROUNDTABLE_API_RESOURCE_H
+
+#include "api_internal.h"
+#include "input.h"
+
+/* Responds with the first column of the only row as a JSON body (status 200 or 201),
+ * or 404 when there is no row. */
+void rt__respond_row(rt_api_call_t *call, int status, const rt_db_result_t *res);
+
+/* Responds {"items":[...], "next_cursor"} from rows of (json text, id); the query asked
+ * for page->limit + 1 rows so that a further page can be told. */
+void rt__respond_list(rt_api_call_t *call, const rt_db_result_t *res, const rt_page_t *page);
+
+/* The id path parameter {id}; answers 404 and returns 0 when it is not an id. */
+int64_t rt__path_id(rt_api_call_t *call, int index);
+
+/* Answers a failed write: a constraint the C validation did not foresee becomes 422
+ * naming the constraint's field when known, a foreign key 422, others as db_failed. */
+void rt__respond_write_failed(rt_api_call_t *call, int status, const rt_db_result_t *res);
+
+/* Formats an int64 into the request arena, for query parameters. */
+const char *rt__id_text(rt_api_call_t *call, int64_t id);
+
+#endif
