@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "needs.h"
+#include "offers.h"
 #include "participants.h"
 #include "reference.h"
 #include "roundtable/log.h"
@@ -25,6 +27,16 @@ static const rt_route_t routes[] = {
     {RT_HTTP_GET, "/api/v1/roundtables", RT_ROLES_ANY, rt__roundtables_list},
     {RT_HTTP_GET, "/api/v1/roundtables/{id}", RT_ROLES_ANY, rt__roundtables_get},
     {RT_HTTP_PATCH, "/api/v1/roundtables/{id}", RT_ROLES_STAFF, rt__roundtables_patch},
+    {RT_HTTP_POST, "/api/v1/needs", RT_ROLES_STAFF | RT_ROLE_STATE, rt__needs_create},
+    {RT_HTTP_GET, "/api/v1/needs", RT_ROLES_ANY, rt__needs_list},
+    {RT_HTTP_GET, "/api/v1/needs/{id}", RT_ROLES_ANY, rt__needs_get},
+    {RT_HTTP_PATCH, "/api/v1/needs/{id}", RT_ROLES_STAFF | RT_ROLE_STATE, rt__needs_patch},
+    {RT_HTTP_DELETE, "/api/v1/needs/{id}", RT_ROLES_STAFF | RT_ROLE_STATE, rt__needs_withdraw},
+    {RT_HTTP_POST, "/api/v1/offers", RT_ROLES_STAFF | RT_ROLE_PROVIDER, rt__offers_create},
+    {RT_HTTP_GET, "/api/v1/offers", RT_ROLES_ANY, rt__offers_list},
+    {RT_HTTP_GET, "/api/v1/offers/{id}", RT_ROLES_ANY, rt__offers_get},
+    {RT_HTTP_PATCH, "/api/v1/offers/{id}", RT_ROLES_STAFF | RT_ROLE_PROVIDER, rt__offers_patch},
+    {RT_HTTP_DELETE, "/api/v1/offers/{id}", RT_ROLES_STAFF | RT_ROLE_PROVIDER, rt__offers_withdraw},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))

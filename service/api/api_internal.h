@@ -23,6 +23,7 @@ typedef struct rt_api_call_s {
   const rt_route_t *route;
   rt_route_params_t params;
   rt_principal_t who; /* zeroed for public routes */
+  void *state;        /* the handler's own, between its asynchronous steps */
 } rt_api_call_t;
 
 static inline rt_db_pool_t *rt__api_pool(const rt_api_call_t *call) {

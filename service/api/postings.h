@@ -1,0 +1,63 @@
+/* Needs and offers share one shape — a posting by a participant to a roundtable, with
+ * themes, languages, modality, a window and a status — and so one engine: each is a
+ * table of fields (posting_kind_t) that drives decoding, validation, INSERT, UPDATE,
+ * filters and ownership. needs.c and offers.c hold the tables. */
+#ifndef ROUNDTABLE_API_POSTINGS_H
+#define ROUNDTABLE_API_POSTINGS_H
+
+#include "reference.h"
+#include "resource.h"
+
+typedef enum rt_pf_type {
+  RT_PF_TEXT,  /* string of min..max characters */
+  RT_PF_ENUM,  /* one of values */
+  RT_PF_CODES, /* array of ref codes, min..max entries */
+  RT_PF_DATE,  /* YYYY-MM-DD */
+  RT_PF_MONEY, /* non-negative amount */
+  RT_PF_INT,   /* whole number in min..max */
+} rt_pf_type_t;
+
+typedef struct rt_posting_field_s {
+  const char *key;    /* JSON name; "window.start" for the nested window */
+  const char *column; /* SQL column */
+  rt_pf_type_t type;
+  int required;              /* on create */
+  long long min, max;        /* characters, entries or value */
+  const char *const *values; /* RT_PF_ENUM */
+  rt_ref_kind_t ref;         /* RT_PF_CODES */
+  const char *cast;          /* SQL cast for the text parameter, e.g. "::date" */
+  const char *fallback;      /* SQL default on create when absent, e.g. "'{}'" (NULL: NULL) */
+  int clearable;             /* PATCH may set it to null */
+} rt_posting_field_t;
+
+/* A status change the owner may make (from -> to); staff may make any listed change. */
+typedef struct rt_posting_move_s {
+  const char *from;
+  const char *to;
+  int owner_may;
+} rt_posting_move_t;
+
+typedef struct rt_posting_kind_s {
+  const char *table;    /* "needs" */
+  const char *singular; /* "need" */
+  const char *json_sql; /* SELECT expression rendering row alias x as JSON text */
+  rt_role_t owner_role; /* RT_ROLE_STATE posts needs, RT_ROLE_PROVIDER offers */
+  const rt_posting_field_t *fields;
+  size_t nfields;
+  const char *const *statuses; /* NULL-terminated; the first is the initial status */
+  const rt_posting_move_t *moves;
+  size_t nmoves;
+  const char *withdrawn; /* the status DELETE sets */
+  /* Extra list filter on x: SQL with one parameter placeholder %d (the region), used for
+   * the region filter; NULL when the kind has none. */
+  const char *region_filter;
+  const char *const *extra_enum_filters; /* more query names equal to an enum column */
+} rt_posting_kind_t;
+
+void rt__postings_create(rt_api_call_t *call, const rt_posting_kind_t *kind);
+void rt__postings_get(rt_api_call_t *call, const rt_posting_kind_t *kind);
+void rt__postings_list(rt_api_call_t *call, const rt_posting_kind_t *kind);
+void rt__postings_patch(rt_api_call_t *call, const rt_posting_kind_t *kind);
+void rt__postings_withdraw(rt_api_call_t *call, const rt_posting_kind_t *kind);
+
+#endif
