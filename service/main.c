@@ -49,10 +49,27 @@ static int cmd_token_create(rt_config_t *cfg) {
   return 0;
 }
 
+static int cmd_demo(rt_config_t *cfg) {
+  if (!cfg->db.conninfo) {
+    fprintf(stderr, "roundtable demo: no database: pass --db CONNINFO or set ROUNDTABLE_DB\n");
+    return 2;
+  }
+  char err[512];
+  int loaded = 0;
+  if (rt_api_demo_load(cfg->db.conninfo, &loaded, err, sizeof(err))) {
+    fprintf(stderr, "roundtable demo: %s\n", err);
+    return 1;
+  }
+  printf("%s\n", loaded ? "demo roundtable loaded" : "demo roundtable already present");
+  return 0;
+}
+
 static const command_t commands[] = {
     {"serve", NULL, RT_CMD_SERVE, rt_serve, "run the HTTP service"},
     {"migrate", NULL, RT_CMD_MIGRATE, cmd_migrate,
      "apply the database migrations; safe to run again"},
+    {"demo", NULL, RT_CMD_MIGRATE, cmd_demo,
+     "load the demo roundtable (New York, 10 May 2024) unless it is there"},
     {"token", "create", RT_CMD_TOKEN, cmd_token_create,
      "print a new API token (--role, --participant, --label)"},
 };

@@ -23,6 +23,10 @@ int rt_api_token_create(const rt_db_options_t *db, const char *role, const char 
                         const char *label, char *out, size_t outlen, char *err,
                         size_t errlen) RT_WUR;
 
+/* Loads the demo roundtable (the first Global Roundtable on ICT security capacity-building)
+ * in one transaction unless it is there already. *loaded says which. Blocking. */
+int rt_api_demo_load(const char *conninfo, int *loaded, char *err, size_t errlen) RT_WUR;
+
 /* Frees what the API layer keeps for the process's life; after the server stopped. */
 void rt_api_cleanup(void);
 

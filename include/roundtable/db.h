@@ -107,6 +107,12 @@ int rt_db_metrics_render(rt_buf_t *out) RT_WUR;
  * one-line reason in err (may be NULL). */
 int rt_db_migrate(const char *conninfo, char *err, size_t errlen) RT_WUR;
 
+/* Runs a multi-statement SQL script for a command-line tool, in one transaction under an
+ * advisory lock, unless guard_sql (may be NULL) returns a row: then nothing runs and
+ * *skipped is 1. Blocking. Returns 0 or a negative code with a one-line reason in err. */
+int rt_db_run_script(const char *conninfo, const char *guard_sql, const char *script, int *skipped,
+                     char *err, size_t errlen) RT_WUR;
+
 /* Runs one statement for a command-line tool through a private loop and a pool of one
  * connection, blocking until cb has run. Returns 0 once cb ran (cb gets the outcome), or
  * a negative code when the statement could not be started (cb is then not called). */

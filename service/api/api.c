@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "import.h"
 #include "needs.h"
 #include "offers.h"
 #include "participants.h"
@@ -15,6 +16,7 @@ static const rt_route_t routes[] = {
     {RT_HTTP_GET, "/healthz", RT_ROLES_PUBLIC, rt__health_live},
     {RT_HTTP_GET, "/readyz", RT_ROLES_PUBLIC, rt__health_ready},
     {RT_HTTP_GET, "/metrics", RT_ROLES_PUBLIC, rt__health_metrics},
+    {RT_HTTP_GET, "/api/openapi.json", RT_ROLES_PUBLIC, rt__openapi_document},
     {RT_HTTP_GET, "/api/v1/themes", RT_ROLES_PUBLIC, rt__themes_list},
     {RT_HTTP_POST, "/api/v1/participants", RT_ROLES_STAFF, rt__participants_create},
     {RT_HTTP_GET, "/api/v1/participants", RT_ROLES_ANY, rt__participants_list},
@@ -27,6 +29,7 @@ static const rt_route_t routes[] = {
     {RT_HTTP_GET, "/api/v1/roundtables", RT_ROLES_ANY, rt__roundtables_list},
     {RT_HTTP_GET, "/api/v1/roundtables/{id}", RT_ROLES_ANY, rt__roundtables_get},
     {RT_HTTP_PATCH, "/api/v1/roundtables/{id}", RT_ROLES_STAFF, rt__roundtables_patch},
+    {RT_HTTP_POST, "/api/v1/roundtables/{id}/import", RT_ROLES_STAFF, rt__roundtables_import},
     {RT_HTTP_POST, "/api/v1/needs", RT_ROLES_STAFF | RT_ROLE_STATE, rt__needs_create},
     {RT_HTTP_GET, "/api/v1/needs", RT_ROLES_ANY, rt__needs_list},
     {RT_HTTP_GET, "/api/v1/needs/{id}", RT_ROLES_ANY, rt__needs_get},

@@ -49,5 +49,6 @@ void rt__api_authenticate(rt_api_call_t *call);
 void rt__health_live(rt_api_call_t *call);
 void rt__health_ready(rt_api_call_t *call);
 void rt__health_metrics(rt_api_call_t *call);
+void rt__openapi_document(rt_api_call_t *call);
 
 #endif

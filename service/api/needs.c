@@ -29,7 +29,7 @@ static const rt_posting_move_t moves[] = {
     {"fulfilled", "open", 0},
 };
 
-static const rt_posting_kind_t need_kind = {
+const rt_posting_kind_t rt__need_kind = {
     .table = "needs",
     .singular = "need",
     .json_sql = "json_build_object('id', x.id::text, 'roundtable_id', x.roundtable_id::text,"
@@ -52,8 +52,8 @@ static const rt_posting_kind_t need_kind = {
     .extra_enum_filters = extra_filters,
 };
 
-void rt__needs_create(rt_api_call_t *call) { rt__postings_create(call, &need_kind); }
-void rt__needs_list(rt_api_call_t *call) { rt__postings_list(call, &need_kind); }
-void rt__needs_get(rt_api_call_t *call) { rt__postings_get(call, &need_kind); }
-void rt__needs_patch(rt_api_call_t *call) { rt__postings_patch(call, &need_kind); }
-void rt__needs_withdraw(rt_api_call_t *call) { rt__postings_withdraw(call, &need_kind); }
+void rt__needs_create(rt_api_call_t *call) { rt__postings_create(call, &rt__need_kind); }
+void rt__needs_list(rt_api_call_t *call) { rt__postings_list(call, &rt__need_kind); }
+void rt__needs_get(rt_api_call_t *call) { rt__postings_get(call, &rt__need_kind); }
+void rt__needs_patch(rt_api_call_t *call) { rt__postings_patch(call, &rt__need_kind); }
+void rt__needs_withdraw(rt_api_call_t *call) { rt__postings_withdraw(call, &rt__need_kind); }

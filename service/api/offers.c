@@ -32,7 +32,7 @@ static const rt_posting_move_t moves[] = {
     {"closed", "withdrawn", 1},
 };
 
-static const rt_posting_kind_t offer_kind = {
+const rt_posting_kind_t rt__offer_kind = {
     .table = "offers",
     .singular = "offer",
     .json_sql = "json_build_object('id', x.id::text, 'roundtable_id', x.roundtable_id::text,"
@@ -56,8 +56,8 @@ static const rt_posting_kind_t offer_kind = {
     .extra_enum_filters = extra_filters,
 };
 
-void rt__offers_create(rt_api_call_t *call) { rt__postings_create(call, &offer_kind); }
-void rt__offers_list(rt_api_call_t *call) { rt__postings_list(call, &offer_kind); }
-void rt__offers_get(rt_api_call_t *call) { rt__postings_get(call, &offer_kind); }
-void rt__offers_patch(rt_api_call_t *call) { rt__postings_patch(call, &offer_kind); }
-void rt__offers_withdraw(rt_api_call_t *call) { rt__postings_withdraw(call, &offer_kind); }
+void rt__offers_create(rt_api_call_t *call) { rt__postings_create(call, &rt__offer_kind); }
+void rt__offers_list(rt_api_call_t *call) { rt__postings_list(call, &rt__offer_kind); }
+void rt__offers_get(rt_api_call_t *call) { rt__postings_get(call, &rt__offer_kind); }
+void rt__offers_patch(rt_api_call_t *call) { rt__postings_patch(call, &rt__offer_kind); }
+void rt__offers_withdraw(rt_api_call_t *call) { rt__postings_withdraw(call, &rt__offer_kind); }

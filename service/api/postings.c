@@ -597,3 +597,62 @@ void rt__postings_withdraw(rt_api_call_t *call, const rt_posting_kind_t *kind) {
   ctx->in.status = kind->withdrawn;
   send_change(ctx, id);
 }
+
+/* ---- bulk import ---- */
+
+int rt__postings_import_row(rt_api_call_t *call, const rt_posting_kind_t *kind, json_t *row,
+                            int64_t roundtable_id, rt_field_errors_t *errs, json_t *rows) {
+  json_t *given = json_object_get(row, "roundtable_id");
+  if (given && !(json_is_string(given) && rt__parse_id(json_string_value(given)) == roundtable_id))
+    rt__field_error(errs, "roundtable_id", "must be left out or be this roundtable");
+  if (json_object_set_new(row, "roundtable_id", json_sprintf("%lld", (long long)roundtable_id)))
+    rt__field_error(errs, "", "could not be read");
+  posting_input_t in;
+  if (decode(call, kind, row, 1, errs, &in) || rt__field_errors_any(errs))
+    return -1;
+  json_t *out = json_object();
+  if (!out)
+    return -1;
+  json_object_set_new(out, "participant_id", json_sprintf("%lld", (long long)in.participant_id));
+  for (size_t i = 0; i < kind->nfields; i++)
+    if (in.values[i])
+      json_object_set_new(out, kind->fields[i].column, json_string(in.values[i]));
+  return json_array_append_new(rows, out) ? -1 : 0;
+}
+
+char *rt__postings_import_sql(rt_arena_t *arena, const rt_posting_kind_t *kind) {
+  rt_buf_t cols, vals, types;
+  rt_buf_init(&cols, 4096);
+  rt_buf_init(&vals, 4096);
+  rt_buf_init(&types, 4096);
+  int rc = rt_buf_puts(&cols, "roundtable_id, participant_id, status");
+  if (!rc)
+    rc = rt_buf_printf(&vals, "$1::bigint, r.participant_id::bigint, '%s'", kind->statuses[0]);
+  if (!rc)
+    rc = rt_buf_puts(&types, "participant_id text");
+  for (size_t i = 0; i < kind->nfields && !rc; i++) {
+    const rt_posting_field_t *f = &kind->fields[i];
+    rc = rt_buf_printf(&cols, ", %s", f->column);
+    if (!rc)
+      rc = rt_buf_printf(&types, ", %s text", f->column);
+    if (!rc && f->fallback)
+      rc = rt_buf_printf(&vals, ", coalesce(r.%s%s, %s)", f->column, f->cast, f->fallback);
+    else if (!rc)
+      rc = rt_buf_printf(&vals, ", r.%s%s", f->column, f->cast);
+  }
+  char *sql =
+      rc ? NULL
+         : rt_arena_printf(arena,
+                           "WITH rt AS (SELECT status FROM roundtables WHERE id = $1::bigint),"
+                           " ins AS (INSERT INTO %s (%s) SELECT %s FROM rt,"
+                           " json_to_recordset($2::json) AS r(%s)"
+                           " WHERE rt.status <> 'closed' RETURNING 1)"
+                           " SELECT (SELECT status FROM rt),"
+                           " CASE WHEN (SELECT status FROM rt) <> 'closed'"
+                           " THEN (SELECT count(*) FROM ins) END",
+                           kind->table, cols.data, vals.data, types.data);
+  rt_buf_free(&cols);
+  rt_buf_free(&vals);
+  rt_buf_free(&types);
+  return sql;
+}

@@ -54,6 +54,20 @@ typedef struct rt_posting_kind_s {
   const char *const *extra_enum_filters; /* more query names equal to an enum column */
 } rt_posting_kind_t;
 
+extern const rt_posting_kind_t rt__need_kind;
+extern const rt_posting_kind_t rt__offer_kind;
+
+/* Bulk import, one row at a time (any thread; the reference data must be loaded): checks
+ * row as a new posting of kind for roundtable_id by a staff caller, with the very decoder
+ * the API uses. Valid: appends {column: text} to rows and returns 0. Invalid: the
+ * errors go to errs and it returns -1. */
+int rt__postings_import_row(rt_api_call_t *call, const rt_posting_kind_t *kind, json_t *row,
+                            int64_t roundtable_id, rt_field_errors_t *errs, json_t *rows);
+/* The statement that inserts the rows of rt__postings_import_row: $1 the roundtable id,
+ * $2 the JSON array of rows. It returns (roundtable status or NULL, rows inserted or
+ * NULL when the roundtable is closed). */
+char *rt__postings_import_sql(rt_arena_t *arena, const rt_posting_kind_t *kind);
+
 void rt__postings_create(rt_api_call_t *call, const rt_posting_kind_t *kind);
 void rt__postings_get(rt_api_call_t *call, const rt_posting_kind_t *kind);
 void rt__postings_list(rt_api_call_t *call, const rt_posting_kind_t *kind);
