@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,8 +95,14 @@ static const config_entry_t config_table[] = {
 
 #define CONFIG_COUNT (sizeof(config_table) / sizeof(config_table[0]))
 
-static int fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b) {
-  snprintf(err, errlen, fmt, a, b);
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
   return RT_ECONFIG;
 }
 
@@ -246,17 +253,17 @@ int rt_config_load(rt_config_t *cfg, unsigned command, int argc, char **argv, ch
   for (int i = 0; i < argc; i++) {
     const char *arg = argv[i];
     if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
-      return fail(err, errlen, "unexpected argument \"%s\"%s", arg, "");
+      return fail(err, errlen, "unexpected argument \"%s\"", arg);
     const char *name = arg + 2;
     const char *eq = strchr(name, '=');
     size_t len = eq ? (size_t)(eq - name) : strlen(name);
     const config_entry_t *e = find_entry(name, len, command);
     if (!e)
-      return fail(err, errlen, "unknown option \"%s\"%s (see --help)", arg, "");
+      return fail(err, errlen, "unknown option \"%s\" (see --help)", arg);
     const char *value = eq ? eq + 1 : NULL;
     if (!value) {
       if (i + 1 >= argc)
-        return fail(err, errlen, "option --%s needs a value%s", e->name, "");
+        return fail(err, errlen, "option --%s needs a value", e->name);
       value = argv[++i];
     }
     char what[64];

@@ -126,4 +126,11 @@ int rt_http_metrics_render(rt_buf_t *out) RT_WUR;
 /* Reason phrase for a status code ("Not Found"). */
 const char *rt_http_status_text(int status);
 
+/* Feeds data (borrowed) through the request parser, without sockets and with the default
+ * limits, as if it arrived in pieces of step bytes (0: all at once). Returns the number of
+ * whole requests parsed, or minus the status (-400, -413, -414, -431) of the refusal that
+ * stopped it, or RT_EINVAL if a parsed request broke an invariant. The result must not
+ * depend on step: the fuzzer checks exactly that. */
+int rt_http_parse_stream(const char *data, size_t len, size_t step);
+
 #endif

@@ -1,6 +1,7 @@
 #include "input.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +28,15 @@ json_t *rt__input_body(rt_api_call_t *call) {
   return body;
 }
 
-static void bad_request(rt_api_call_t *call, const char *fmt, const char *a) {
+static void bad_request(rt_api_call_t *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void bad_request(rt_api_call_t *call, const char *fmt, ...) {
   char detail[256];
-  snprintf(detail, sizeof(detail), fmt, a);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof(detail), fmt, ap);
+  va_end(ap);
   rt_http_respond_problem(call->req, 400, "Bad Request", detail);
 }
 
@@ -48,7 +55,7 @@ int rt__input_query(rt_api_call_t *call, const char *const *allowed, rt_query_t 
       char *value = eq ? rt__percent_decode(&req->arena, eq + 1, plen - klen - 1, 1)
                        : rt_arena_strdup(&req->arena, "");
       if (!key || !value) {
-        bad_request(call, "The query string has a malformed percent-escape.%s", "");
+        bad_request(call, "The query string has a malformed percent-escape.");
         return -1;
       }
       int known = 0;
@@ -64,7 +71,7 @@ int rt__input_query(rt_api_call_t *call, const char *const *allowed, rt_query_t 
         return -1;
       }
       if (out->count == (int)(sizeof(out->keys) / sizeof(out->keys[0]))) {
-        bad_request(call, "Too many query parameters.%s", "");
+        bad_request(call, "Too many query parameters.");
         return -1;
       }
       out->keys[out->count] = key;

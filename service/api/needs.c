@@ -48,7 +48,7 @@ const rt_posting_kind_t rt__need_kind = {
     .nmoves = sizeof(moves) / sizeof(moves[0]),
     .withdrawn = "withdrawn",
     /* the region of the state that posted the need */
-    .region_filter = "x.participant_id IN (SELECT id FROM participants WHERE region = $%d)",
+    .region_filter = {"x.participant_id IN (SELECT id FROM participants WHERE region = $", ")"},
     .extra_enum_filters = extra_filters,
 };
 

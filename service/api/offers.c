@@ -52,7 +52,7 @@ const rt_posting_kind_t rt__offer_kind = {
     .nmoves = sizeof(moves) / sizeof(moves[0]),
     .withdrawn = "withdrawn",
     /* offers open to the region: no restriction, or the region named */
-    .region_filter = "(x.regions = '{}' OR x.regions @> ARRAY[$%d::text])",
+    .region_filter = {"(x.regions = '{}' OR x.regions @> ARRAY[$", "::text])"},
     .extra_enum_filters = extra_filters,
 };
 

@@ -443,9 +443,7 @@ static void list_ready(rt_api_call_t *call, const rt_posting_kind_t *kind) {
     if (!rt__ref_find(RT_REF_REGION, region))
       bad = "region is not a known region code.";
     params[n++] = region;
-    rc = rt_buf_puts(&where, " AND ");
-    if (!rc)
-      rc = rt_buf_printf(&where, kind->region_filter, n);
+    rc = rt_buf_printf(&where, " AND %s%d%s", kind->region_filter[0], n, kind->region_filter[1]);
   }
   const char *text = rt__query_get(&q, "q");
   if (text && !rc) {

@@ -48,9 +48,8 @@ typedef struct rt_posting_kind_s {
   const rt_posting_move_t *moves;
   size_t nmoves;
   const char *withdrawn; /* the status DELETE sets */
-  /* Extra list filter on x: SQL with one parameter placeholder %d (the region), used for
-   * the region filter; NULL when the kind has none. */
-  const char *region_filter;
+  /* The region filter on x: SQL before and after the region's parameter number. */
+  const char *region_filter[2];
   const char *const *extra_enum_filters; /* more query names equal to an enum column */
 } rt_posting_kind_t;
 

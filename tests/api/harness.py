@@ -82,7 +82,7 @@ class PgCluster:
 class Service:
     """The real binary, serving on a free loopback port."""
 
-    def __init__(self, db, *extra, env=None, migrate=True):
+    def __init__(self, db, *extra, env=None, migrate=True, web_root=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = db
@@ -95,7 +95,7 @@ class Service:
         self.logfile = tempfile.NamedTemporaryFile(prefix="rt-service-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--db", db.conninfo,
-             "--web-root", os.path.join(SOURCE_DIR, "web"), *extra],
+             "--web-root", web_root or os.path.join(SOURCE_DIR, "web"), *extra],
             stdout=self.logfile, stderr=subprocess.STDOUT, env=self.env)
         self.wait_healthy()
 
@@ -204,3 +204,18 @@ def closed_by_peer(sock, timeout=5):
         return True
     except socket.timeout:
         return False
+
+
+def recv_until_closed(sock, timeout=5):
+    """Everything the server sends until it closes the connection (EOF or reset).
+    Raises socket.timeout if it is still open after timeout seconds."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+    except (ConnectionResetError, BrokenPipeError):
+        return data
