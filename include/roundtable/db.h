@@ -87,6 +87,8 @@ int rt_db_result_column(const rt_db_result_t *res, const char *name); /* -1 if a
 /* Rows an INSERT/UPDATE/DELETE/SELECT/... touched; 0 when the command reports none. */
 long rt_db_result_affected(const rt_db_result_t *res);
 const char *rt_db_result_sqlstate(const rt_db_result_t *res); /* "" when none */
+/* The constraint a failed write broke (e.g. "needs_window_ordered"); "" when none. */
+const char *rt_db_result_constraint(const rt_db_result_t *res);
 /* The server's (or libpq's) message, one line; "" when none. */
 const char *rt_db_result_message(const rt_db_result_t *res);
 

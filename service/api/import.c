@@ -302,7 +302,7 @@ static void import_ready(rt_api_call_t *call) {
   import_job_t *job = call->state;
   int rc = rt_http_offload(call->req, import_work, import_done, job);
   if (rc)
-    rt_http_respond_problem(call->req, 503, "Service Unavailable", "Busy; retry shortly.");
+    rt__api_unavailable(call->req, RT_EBUSY);
 }
 
 void rt__roundtables_import(rt_api_call_t *call) {

@@ -80,6 +80,11 @@ static int decode(rt_api_call_t *call, json_t *body, int creating, rt_field_erro
   } else if (contact) {
     in->given[F_CONTACT_NAME] = in->given[F_CONTACT_EMAIL] = 1; /* null clears both */
   }
+  /* null clears; the database keeps a state's country (participants_state_has_country) */
+  static const int clearable[] = {F_COUNTRY, F_REGION, F_LANGUAGES};
+  for (size_t i = 0; i < sizeof(clearable) / sizeof(clearable[0]); i++)
+    if (json_is_null(json_object_get(body, columns[clearable[i]])))
+      in->given[clearable[i]] = 1, in->values[clearable[i]] = NULL;
   if (creating && in->values[F_KIND] && strcmp(in->values[F_KIND], "state") == 0 &&
       !in->values[F_COUNTRY])
     rt__field_error(errs, "country", "is required for a state");
@@ -205,7 +210,8 @@ static void patch_ready(rt_api_call_t *call) {
     return;
   int staff = (call->who.role & RT_ROLES_STAFF) != 0;
   if (!staff && call->who.participant_id != id) {
-    rt_http_respond_problem(call->req, 404, "Not Found", "No such resource.");
+    rt_http_respond_problem(call->req, 403, "Forbidden",
+                            "Only the participant itself or an organizer can change it.");
     return;
   }
   json_t *body = rt__input_body(call);

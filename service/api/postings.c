@@ -500,10 +500,11 @@ static void on_changed(int status, const rt_db_result_t *res, void *data) {
   char detail[160];
   const char *from = rt_db_result_value(res, 0, 1);
   if (ctx->in.status && strcmp(ctx->in.status, from) != 0)
-    snprintf(detail, sizeof(detail), "A %s %s cannot become %s%s.", from, ctx->kind->singular,
-             ctx->in.status, owner ? " by its owner" : "");
+    snprintf(detail, sizeof(detail), "The %s is %s; %s cannot make it %s.", ctx->kind->singular,
+             from, owner ? "its owner" : "an organizer", ctx->in.status);
   else
-    snprintf(detail, sizeof(detail), "A %s %s cannot be changed.", from, ctx->kind->singular);
+    snprintf(detail, sizeof(detail), "The %s is %s and can no longer be changed.",
+             ctx->kind->singular, from);
   rt_http_respond_problem(call->req, 409, "Conflict", detail);
 }
 

@@ -75,6 +75,7 @@ static const struct {
     {"_posted_by_state", "participant_id", "must be a state"},
     {"_posted_by_provider", "participant_id", "must be a donor or an implementer"},
     {"_role_matches_participant", "participant_id", "does not fit the role"},
+    {"_party_roles_bound", "participant_id", "is required for this role"},
     {"_state_has_country", "country", "is required for a state"},
 };
 
@@ -85,19 +86,29 @@ void rt__respond_write_failed(rt_api_call_t *call, int status, const rt_db_resul
        strcmp(state, "22001") == 0 || strcmp(state, "22003") == 0 || strcmp(state, "22007") == 0 ||
        strcmp(state, "22008") == 0)) {
     const char *msg = rt_db_result_message(res);
+    const char *constraint = rt_db_result_constraint(res);
+    size_t clen = strlen(constraint);
     rt_field_errors_t errs = {0};
     const char *field = NULL, *text = NULL;
     for (size_t i = 0; i < sizeof(constraint_fields) / sizeof(constraint_fields[0]); i++) {
-      if (strstr(msg, constraint_fields[i].suffix)) {
+      size_t slen = strlen(constraint_fields[i].suffix);
+      if (clen >= slen && strcmp(constraint + clen - slen, constraint_fields[i].suffix) == 0) {
         field = constraint_fields[i].field;
         text = constraint_fields[i].message;
         break;
       }
     }
+    /* foreign keys are named table_column_fkey: the column is the field */
+    const char *table_end = strchr(constraint, '_');
+    if (!field && clen > 5 && strcmp(constraint + clen - 5, "_fkey") == 0 && table_end) {
+      field = rt_arena_strndup(&call->req->arena, table_end + 1,
+                               (size_t)(constraint + clen - 5 - (table_end + 1)));
+      text = "refers to something that does not exist";
+    }
     if (field)
       rt__field_error(&errs, field, "%s", text);
-    else if (strcmp(state, "23503") == 0)
-      rt__field_error(&errs, "", "refers to something that does not exist");
+    else
+      rt__field_error(&errs, "", "%s", msg);
     RT_LOG(RT_LOG_INFO, call->req->id, "write refused by the database: %s", msg);
     rt__problem_with_errors(call->req, 422, "Unprocessable Content",
                             "The request breaks a rule of the data model.", &errs);

@@ -46,10 +46,10 @@ static int decode(json_t *body, int creating, rt_field_errors_t *errs, roundtabl
       rt__v_enum(body, "status", "status", 0, statuses, errs, &in->values[F_STATUS]) > 0;
   if (!creating && json_object_get(body, "title") && json_is_null(json_object_get(body, "title")))
     rt__field_error(errs, "title", "cannot be cleared");
-  /* null clears a date */
-  for (int f = F_STARTS; f <= F_ENDS; f++)
+  /* null clears a date, and empties a text */
+  for (int f = F_STARTS; f <= F_DESCRIPTION; f++)
     if (json_is_null(json_object_get(body, columns[f])))
-      in->given[f] = 1, in->values[f] = NULL;
+      in->given[f] = 1, in->values[f] = f >= F_LOCATION ? "" : NULL;
   if (in->values[F_STARTS] && in->values[F_ENDS] &&
       strcmp(in->values[F_ENDS], in->values[F_STARTS]) < 0)
     rt__field_error(errs, "ends_on", "must not be before starts_on");
@@ -168,7 +168,7 @@ static void on_patched(int status, const rt_db_result_t *res, void *data) {
   }
   if (!rt_db_result_value(res, 0, 1)) {
     char detail[160];
-    snprintf(detail, sizeof(detail), "A %s roundtable cannot become %s.",
+    snprintf(detail, sizeof(detail), "The roundtable is %s; it cannot become %s.",
              rt_db_result_value(res, 0, 0), rt_db_result_value(res, 0, 2));
     rt_http_respond_problem(call->req, 409, "Conflict", detail);
     return;

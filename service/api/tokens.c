@@ -51,7 +51,7 @@ void rt__tokens_create(rt_api_call_t *call) {
   rt__v_id(body, "participant_id", "participant_id", 0, &errs, &participant);
   rt__v_string(body, "label", "label", 0, 0, 200, &errs, &label);
   if (role && (strcmp(role, "state") == 0 || strcmp(role, "provider") == 0) && !participant &&
-      !json_object_get(body, "participant_id"))
+      !rt__field_errors_any(&errs))
     rt__field_error(&errs, "participant_id", "is required for a %s token", role);
   if (rt__field_errors_any(&errs)) {
     json_decref(body);

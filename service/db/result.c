@@ -80,3 +80,8 @@ const char *rt_db_result_message(const rt_db_result_t *res) {
   }
   return "";
 }
+
+const char *rt_db_result_constraint(const rt_db_result_t *res) {
+  const char *s = res && res->pg ? PQresultErrorField(res->pg, PG_DIAG_CONSTRAINT_NAME) : NULL;
+  return s ? s : "";
+}

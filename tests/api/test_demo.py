@@ -29,16 +29,10 @@ def _psql():
 
 
 def load_demo(pg):
-    """Loads the demo data into pg.
-
-    TEMPORARY: until `roundtable demo --db CONNINFO` is wired, this runs the SQL file with psql
-    in one transaction (-1), as the command will. Then switch the body to:
-        return harness.run_cli("demo", "--db", pg.conninfo, check=True)
-    """
-    out = subprocess.run(
-        [_psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", pg.conninfo, "-f", DEMO_SQL],
-        capture_output=True, text=True)
+    """Loads the demo data into pg with `roundtable demo`, as scripts/run does."""
+    out = harness.run_cli("demo", "--db", pg.conninfo)
     assert out.returncode == 0, "the demo data did not load:\n" + out.stderr
+    assert out.stdout.strip() == "demo roundtable loaded", out.stdout
     return out
 
 
@@ -249,10 +243,9 @@ def test_matching_is_interesting(db, rt_id, needs, offers):
 
 def test_demo_command_loads_once(db, needs):
     """`roundtable demo` skips a database that already holds the demo roundtable."""
-    if harness.run_cli("demo", "--help").returncode != 0:
-        pytest.skip("`roundtable demo` is not in this build yet")
     again = harness.run_cli("demo", "--db", db.conninfo)
     assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "demo roundtable already present"
     assert scalar(db, f"select count(*) from roundtables where title = '{TITLE}'") == "1"
     assert scalar(db, "select count(*) from needs") == str(len(needs))
     assert scalar(db, "select count(*) from participants where kind = 'state'") == \

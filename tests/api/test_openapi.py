@@ -345,7 +345,7 @@ def test_domain_round_trip_matches_schemas(api):
     api.call("PATCH", "/api/v1/participants/{id}", state["id"], token=state_token["token"],
              expect=200, json_body={"languages": ["en"]})
     api.call("PATCH", "/api/v1/participants/{id}", other["id"], token=state_token["token"],
-             expect=404, json_body={"languages": ["es"]})
+             expect=403, json_body={"languages": ["es"]})
     api.call("PATCH", "/api/v1/participants/{id}", state["id"], token=state_token["token"],
              expect=422, json_body={"country": "CHL"})
 
