@@ -17,16 +17,21 @@ BEGIN
 END $$;
 
 -- Arrays of codes cannot carry foreign keys; these functions back CHECK-like triggers.
-CREATE FUNCTION rt_unknown_codes(codes text[], tbl regclass) RETURNS text[]
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  missing text[];
-BEGIN
-  EXECUTE format('SELECT coalesce(array_agg(c ORDER BY c), ''{}'') FROM unnest($1) AS c
-                  WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE t.code = c)', tbl)
-    INTO missing USING codes;
-  RETURN missing;
-END $$;
+-- Static SQL (no EXECUTE), so that PL/pgSQL plans each query once per session: bulk
+-- imports run these for every row.
+CREATE FUNCTION rt_first_unknown_language(codes text[]) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT c FROM unnest(codes) AS c WHERE NOT EXISTS (SELECT 1 FROM languages l WHERE l.code = c) LIMIT 1
+$$;
+CREATE FUNCTION rt_first_unknown_theme(codes text[]) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT c FROM unnest(codes) AS c
+   WHERE NOT EXISTS (SELECT 1 FROM themes t WHERE t.code = c AND t.parent IS NOT NULL) LIMIT 1
+$$;
+CREATE FUNCTION rt_first_unknown_region(codes text[]) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT c FROM unnest(codes) AS c WHERE NOT EXISTS (SELECT 1 FROM regions r WHERE r.code = c) LIMIT 1
+$$;
+CREATE FUNCTION rt_first_unknown_country(codes text[]) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT c FROM unnest(codes) AS c WHERE NOT EXISTS (SELECT 1 FROM countries k WHERE k.code = c) LIMIT 1
+$$;
 
 CREATE FUNCTION rt_no_duplicates(a anyarray) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
   SELECT cardinality(a) = (SELECT count(DISTINCT x) FROM unnest(a) AS x)
@@ -53,14 +58,14 @@ CREATE TRIGGER participants_touch BEFORE UPDATE ON participants
 -- A state's region is its country's UN regional group unless given.
 CREATE FUNCTION rt_participants_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  bad text[];
+  bad text;
 BEGIN
   IF NEW.country IS NOT NULL AND NEW.region IS NULL THEN
     SELECT c.region INTO NEW.region FROM countries c WHERE c.code = NEW.country;
   END IF;
-  bad := rt_unknown_codes(NEW.languages, 'languages');
-  IF cardinality(bad) > 0 THEN
-    RAISE EXCEPTION 'unknown language %', bad[1] USING ERRCODE = 'check_violation',
+  bad := rt_first_unknown_language(NEW.languages);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'unknown language %', bad USING ERRCODE = 'check_violation',
       CONSTRAINT = 'participants_languages_known';
   END IF;
   RETURN NEW;
@@ -180,18 +185,17 @@ CREATE TRIGGER offers_touch BEFORE UPDATE ON offers
 -- from a donor or implementer).
 CREATE FUNCTION rt_posting_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  bad text[];
+  bad text;
   k text;
 BEGIN
-  SELECT array_agg(c ORDER BY c) INTO bad FROM unnest(NEW.themes) AS c
-   WHERE NOT EXISTS (SELECT 1 FROM themes t WHERE t.code = c AND t.parent IS NOT NULL);
+  bad := rt_first_unknown_theme(NEW.themes);
   IF bad IS NOT NULL THEN
-    RAISE EXCEPTION 'unknown theme %', bad[1] USING ERRCODE = 'check_violation',
+    RAISE EXCEPTION 'unknown theme %', bad USING ERRCODE = 'check_violation',
       CONSTRAINT = TG_TABLE_NAME || '_themes_known';
   END IF;
-  bad := rt_unknown_codes(NEW.languages, 'languages');
-  IF cardinality(bad) > 0 THEN
-    RAISE EXCEPTION 'unknown language %', bad[1] USING ERRCODE = 'check_violation',
+  bad := rt_first_unknown_language(NEW.languages);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'unknown language %', bad USING ERRCODE = 'check_violation',
       CONSTRAINT = TG_TABLE_NAME || '_languages_known';
   END IF;
   SELECT kind INTO k FROM participants WHERE id = NEW.participant_id;
@@ -205,14 +209,14 @@ BEGIN
       RAISE EXCEPTION 'offers are posted by donors or implementers, not a %', k
         USING ERRCODE = 'check_violation', CONSTRAINT = 'offers_posted_by_provider';
     END IF;
-    bad := rt_unknown_codes(NEW.regions, 'regions');
-    IF cardinality(bad) > 0 THEN
-      RAISE EXCEPTION 'unknown region %', bad[1] USING ERRCODE = 'check_violation',
+    bad := rt_first_unknown_region(NEW.regions);
+    IF bad IS NOT NULL THEN
+      RAISE EXCEPTION 'unknown region %', bad USING ERRCODE = 'check_violation',
         CONSTRAINT = 'offers_regions_known';
     END IF;
-    bad := rt_unknown_codes(NEW.countries, 'countries');
-    IF cardinality(bad) > 0 THEN
-      RAISE EXCEPTION 'unknown country %', bad[1] USING ERRCODE = 'check_violation',
+    bad := rt_first_unknown_country(NEW.countries);
+    IF bad IS NOT NULL THEN
+      RAISE EXCEPTION 'unknown country %', bad USING ERRCODE = 'check_violation',
         CONSTRAINT = 'offers_countries_known';
     END IF;
   END IF;
