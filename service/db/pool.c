@@ -293,6 +293,18 @@ static void conn_connected(rt_db_conn_t *c) {
   } else {
     rt_log_debug("db: connection %d established", c->index);
   }
+  /* The server is back: the pool's other connections need not sit out their (possibly
+   * long) backoff; bring them in shortly, jittered. */
+  if (c->failures > 0) {
+    for (int i = 0; i < p->nconns; i++) {
+      rt_db_conn_t *o = &p->conns[i];
+      if (o != c && o->state == RT__DB_BACKOFF && o->failures > 0)
+        uv_timer_start(&o->timer, on_conn_timer,
+                       rt__db_backoff_ms(p->opts.reconnect_min_ms, p->opts.reconnect_max_ms, 0,
+                                         pool_random(p)),
+                       0);
+    }
+  }
   c->connects++;
   c->failures = 0;
   set_state(c, RT__DB_IDLE);
