@@ -55,13 +55,22 @@ CREATE INDEX participants_region ON participants (region, id);
 CREATE TRIGGER participants_touch BEFORE UPDATE ON participants
   FOR EACH ROW EXECUTE FUNCTION rt_touch_updated_at();
 
--- A state's region is its country's UN regional group unless given.
+-- A participant's region is its country's UN regional group: derived when not given,
+-- refused when it says otherwise (also when only one of the two changes).
 CREATE FUNCTION rt_participants_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   bad text;
+  derived text;
 BEGIN
-  IF NEW.country IS NOT NULL AND NEW.region IS NULL THEN
-    SELECT c.region INTO NEW.region FROM countries c WHERE c.code = NEW.country;
+  IF NEW.country IS NOT NULL THEN
+    SELECT c.region INTO derived FROM countries c WHERE c.code = NEW.country;
+    IF NEW.region IS NULL THEN
+      NEW.region := derived;
+    ELSIF NEW.region IS DISTINCT FROM derived THEN
+      RAISE EXCEPTION 'region % does not match country %, which is in %', NEW.region,
+        NEW.country, derived USING ERRCODE = 'check_violation',
+        CONSTRAINT = 'participants_region_matches_country';
+    END IF;
   END IF;
   bad := rt_first_unknown_language(NEW.languages);
   IF bad IS NOT NULL THEN

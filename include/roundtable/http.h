@@ -25,9 +25,9 @@ typedef struct rt_http_options_s {
   uint64_t header_timeout_ms;   /* from first byte of a request to the end of its headers */
   uint64_t body_timeout_ms;     /* from the end of headers to the end of the body */
   uint64_t idle_timeout_ms;     /* keep-alive connection with no request in progress */
-  uint64_t shutdown_timeout_ms; /* on SIGTERM/SIGINT, time left for in-flight requests */
-  const char *web_root;         /* folder served for non-API paths; NULL disables */
-  const char *cors_origins;     /* comma-separated allowed origins, "*" for any, NULL none */
+  uint64_t shutdown_timeout_ms; /* on SIGTERM/SIGINT, time left for in-flight requests (0: none) */
+  const char *web_root;         /* folder served for non-API paths; NULL disables (borrowed) */
+  const char *cors_origins;     /* comma-separated allowed origins, "*" any, NULL none (borrowed) */
 } rt_http_options_t;
 
 typedef enum rt_http_method {
@@ -86,7 +86,8 @@ typedef struct rt_http_hooks_s {
 
 /* Starts opts->threads loops on the listening port and serves until SIGTERM or SIGINT;
  * then stops accepting, lets in-flight requests finish within the shutdown deadline,
- * runs worker_close and returns 0. A failed start returns a negative code at once. */
+ * runs worker_close and returns 0. A failed start returns a negative code at once.
+ * opts and hooks are borrowed for the duration of the call. Ignores SIGPIPE process-wide. */
 int rt_http_server_run(const rt_http_options_t *opts, const rt_http_hooks_t *hooks) RT_WUR;
 
 /* Case-insensitive lookup of a request header; NULL when absent. */
@@ -96,7 +97,8 @@ const char *rt_http_header(const rt_http_request_t *req, const char *name);
 int rt_http_add_header(rt_http_request_t *req, const char *name, const char *value) RT_WUR;
 
 /* Completes the request: status, Content-Type, body (borrowed, copied). After it the
- * request and everything in its arena are gone. */
+ * request and everything in its arena are gone; exactly one rt_http_respond* per request.
+ * For HEAD, 204 and 304 no body is sent (HEAD keeps the Content-Length of len). */
 void rt_http_respond(rt_http_request_t *req, int status, const char *content_type, const char *body,
                      size_t len);
 /* As rt_http_respond, but takes over body's memory (stolen). */
@@ -112,7 +114,9 @@ void rt_http_respond_method_not_allowed(rt_http_request_t *req, const char *allo
 void rt_http_serve_static(rt_http_request_t *req);
 
 /* Runs work(arg) on the libuv thread pool, then done(req, arg) back on the request's
- * loop, so CPU-heavy work for one request never stalls other clients. */
+ * loop, so CPU-heavy work for one request never stalls other clients. The request stays
+ * valid meanwhile (even if the client goes away); done then responds. On a negative
+ * return nothing was queued and done is never called. */
 int rt_http_offload(rt_http_request_t *req, void (*work)(void *arg),
                     void (*done)(rt_http_request_t *req, void *arg), void *arg) RT_WUR;
 

@@ -3,6 +3,7 @@
  * row is checked by the same decoder as POST /needs and /offers, off the event loop;
  * any bad row gets a 422 that lists each bad row's number and field, and nothing is
  * written; otherwise one statement inserts them all. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -65,8 +66,10 @@ static json_t *cell_value(const rt_posting_field_t *f, const char *cell) {
     return *end ? json_string(cell) : json_integer(v);
   }
   case RT_PF_MONEY: {
+    /* Only a decimal amount is a number: strtod also reads "nan", "inf" and hex, and a
+     * value jansson cannot hold (not finite) would silently leave the field out. */
     double v = strtod(cell, &end);
-    return *end ? json_string(cell) : json_real(v);
+    return *end || !isfinite(v) || strpbrk(cell, "xX") ? json_string(cell) : json_real(v);
   }
   default:
     return json_string(cell);
@@ -90,6 +93,11 @@ static void check_row(import_job_t *job, json_t *row, size_t number, json_t *row
 
 static void work_csv(import_job_t *job, json_t *rows) {
   rt_http_request_t *req = job->call->req;
+  if (req->body && !rt__utf8_valid(req->body, req->body_len)) {
+    job->status = 400;
+    snprintf(job->detail, sizeof(job->detail), "The CSV is not valid UTF-8.");
+    return;
+  }
   rt_csv_t csv;
   rt__csv_init(&csv, req->body ? req->body : "", req->body_len);
   char *header[CSV_MAX_COLUMNS];
@@ -106,17 +114,24 @@ static void work_csv(import_job_t *job, json_t *rows) {
     fields[c] = column_field(job->kind, header[c]);
     int known = fields[c] || strcmp(header[c], "participant_id") == 0 ||
                 strcmp(header[c], "roundtable_id") == 0;
-    for (int d = 0; d < c && known; d++)
-      if (strcmp(header[d], header[c]) == 0)
-        known = 0;
-    if (!known) {
+    int repeated = 0; /* also window_start after window.start: one field, two names */
+    for (int d = 0; d < c && known && !repeated; d++)
+      repeated = strcmp(header[d], header[c]) == 0 || (fields[c] && fields[d] == fields[c]);
+    if (!known || repeated) {
+      /* the first such column names the problem; each is listed in errors */
+      if (!job->status)
+        snprintf(job->detail, sizeof(job->detail),
+                 "CSV column \"%.*s\" is unknown or repeated; columns are the %s fields.",
+                 rt__utf8_prefix(header[c], 60), header[c], job->kind->singular);
       job->status = 422;
-      snprintf(job->detail, sizeof(job->detail),
-               "CSV column \"%.60s\" is unknown or repeated; columns are the %s fields.", header[c],
-               job->kind->singular);
-      return;
+      json_array_append_new(job->errors, json_pack("{s:s, s:o}", "field", header[c], "message",
+                                                   repeated ? json_string("is a repeated column")
+                                                            : json_sprintf("is not a field of a %s",
+                                                                           job->kind->singular)));
     }
   }
+  if (job->status)
+    return;
   char *cells[CSV_MAX_COLUMNS];
   size_t number = 0;
   int n;
@@ -243,9 +258,55 @@ static void job_free(import_job_t *job) {
   job->rows_json = NULL;
 }
 
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The rows that named a participant the database refused, by number. */
+static void on_blamed(int status, const rt_db_result_t *res, void *data) {
+  import_job_t *job = data;
+  rt_api_call_t *call = job->call;
+  job_free(job);
+  if (status) {
+    rt__api_db_failed(call->req, status, res);
+    return;
+  }
+  rt_field_errors_t errs = {0};
+  for (int r = 0; r < rt_db_result_rows(res); r++) {
+    const char *kind = rt_db_result_value(res, r, 1);
+    if (kind)
+      rt__field_error(&errs, "participant_id", "is a %s participant, not %s", kind,
+                      job->kind->poster_name);
+    else
+      rt__field_error(&errs, "participant_id", "is not a participant");
+    json_object_set_new(json_array_get(errs.list, (size_t)r), "row",
+                        json_integer(strtoll(rt_db_result_value(res, r, 0), NULL, 10)));
+  }
+  if (!rt__field_errors_any(&errs))
+    rt__field_error(&errs, "participant_id", "refers to a participant that cannot post this");
+  rt__problem_with_errors(call->req, 422, "Unprocessable Content",
+                          "Rows name participants that cannot post them; nothing was imported.",
+                          &errs);
+}
+
 static void on_inserted(int status, const rt_db_result_t *res, void *data) {
   import_job_t *job = data;
   rt_api_call_t *call = job->call;
+  const char *constraint = status && res ? rt_db_result_constraint(res) : "";
+  if (status == RT_EDB_QUERY &&
+      (ends_with(constraint, "_posted_by_state") || ends_with(constraint, "_posted_by_provider") ||
+       ends_with(constraint, "_participant_id_fkey"))) {
+    /* Which rows? Asked only now, so that good imports pay nothing for it. */
+    char *sql = rt__postings_import_blame_sql(&call->req->arena, job->kind, IMPORT_MAX_ERRORS);
+    const char *params[] = {job->rows_json};
+    int rc = sql ? rt_db_exec(rt__api_pool(call), sql, 1, params, on_blamed, job) : RT_ENOMEM;
+    if (rc) {
+      job_free(job);
+      rt__api_db_failed(call->req, rc, NULL);
+    }
+    return;
+  }
   job_free(job);
   if (status) {
     rt__respond_write_failed(call, status, res);

@@ -37,6 +37,7 @@ static void bad_request(rt_api_call_t *call, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(detail, sizeof(detail), fmt, ap);
   va_end(ap);
+  rt__utf8_trim(detail);
   rt_http_respond_problem(call->req, 400, "Bad Request", detail);
 }
 
@@ -56,6 +57,10 @@ int rt__input_query(rt_api_call_t *call, const char *const *allowed, rt_query_t 
                        : rt_arena_strdup(&req->arena, "");
       if (!key || !value) {
         bad_request(call, "The query string has a malformed percent-escape.");
+        return -1;
+      }
+      if (!rt__utf8_valid(key, strlen(key)) || !rt__utf8_valid(value, strlen(value))) {
+        bad_request(call, "The query string is not valid UTF-8 once percent-decoded.");
         return -1;
       }
       int known = 0;
@@ -130,6 +135,8 @@ int rt__cursor_decode(const char *s, int64_t *id) {
       d = *p - 'a' + 10;
     else
       return -1;
+    if (v > (INT64_MAX - d) / 36)
+      return -1; /* beyond any id: not one this service issued */
     v = v * 36 + d;
   }
   if (v <= 0)
@@ -164,6 +171,51 @@ size_t rt__utf8_chars(const char *s) {
     if (((unsigned char)*s & 0xC0) != 0x80)
       n++;
   return n;
+}
+
+int rt__utf8_valid(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + n;
+  while (p < end) {
+    unsigned c = *p++;
+    if (c < 0x80)
+      continue;
+    int more;
+    unsigned min, cp;
+    if (c >= 0xC2 && c <= 0xDF)
+      more = 1, min = 0x80, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+      more = 2, min = 0x800, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+      more = 3, min = 0x10000, cp = c & 0x07;
+    else
+      return 0;
+    if (end - p < more)
+      return 0;
+    for (int i = 0; i < more; i++, p++) {
+      if ((*p & 0xC0) != 0x80)
+        return 0;
+      cp = cp << 6 | (*p & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return 0;
+  }
+  return 1;
+}
+
+void rt__utf8_trim(char *s) {
+  size_t n = strlen(s), start = n;
+  while (start > 0 && n - start < 4 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
+    start--;
+  if (start > 0 && !rt__utf8_valid(s + start - 1, n - start + 1))
+    s[start - 1] = '\0';
+}
+
+int rt__utf8_prefix(const char *s, size_t max) {
+  size_t n = strnlen(s, max);
+  if (s[n]) /* cut: step back to the start of the character that straddles the cut */
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+      n--;
+  return (int)n;
 }
 
 int rt__is_date(const char *s) {
@@ -306,6 +358,11 @@ int rt__v_money(json_t *obj, const char *key, const char *field, int required,
                 : rt_arena_printf(arena, "%.2f", d);
   if (!s) {
     rt__field_error(errs, field, "could not be read");
+    return -1;
+  }
+  /* rounded to cents, an amount just below the limit can reach it */
+  if (strcspn(s, ".") > 13) {
+    rt__field_error(errs, field, "must be an amount in US dollars from 0 to 9999999999999");
     return -1;
   }
   *out = s;

@@ -65,5 +65,14 @@ void rt__v_unknown(json_t *obj, const char *const *known, rt_field_errors_t *err
 int rt__is_date(const char *s);
 /* Number of Unicode code points in UTF-8 s. */
 size_t rt__utf8_chars(const char *s);
+/* Non-zero when s[0..n) is well-formed UTF-8 (no overlong forms, surrogates or code
+ * points beyond U+10FFFF), which is all PostgreSQL accepts as text. */
+int rt__utf8_valid(const char *s, size_t n);
+/* Cuts a UTF-8 sequence that truncation (snprintf into a fixed buffer) left incomplete
+ * at the end of s, so that messages quoting the caller's text stay valid UTF-8. */
+void rt__utf8_trim(char *s);
+/* The length in bytes of the longest prefix of s that has at most max bytes and does not
+ * end inside a character: for quoting with "%.*s". */
+int rt__utf8_prefix(const char *s, size_t max);
 
 #endif

@@ -41,6 +41,8 @@ const rt_posting_kind_t rt__need_kind = {
                 " 'max_partners', x.max_partners, 'status', x.status,"
                 " 'created_at', rt_ts(x.created_at), 'updated_at', rt_ts(x.updated_at))::text",
     .owner_role = RT_ROLE_STATE,
+    .poster_kinds_sql = "'state'",
+    .poster_name = "a state",
     .fields = fields,
     .nfields = sizeof(fields) / sizeof(fields[0]),
     .statuses = statuses,

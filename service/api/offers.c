@@ -45,6 +45,8 @@ const rt_posting_kind_t rt__offer_kind = {
                 " 'status', x.status, 'created_at', rt_ts(x.created_at),"
                 " 'updated_at', rt_ts(x.updated_at))::text",
     .owner_role = RT_ROLE_PROVIDER,
+    .poster_kinds_sql = "'donor', 'implementer'",
+    .poster_name = "a donor or an implementer",
     .fields = fields,
     .nfields = sizeof(fields) / sizeof(fields[0]),
     .statuses = statuses,

@@ -32,8 +32,8 @@ typedef struct participant_input {
 
 static int email_ok(const char *s) {
   const char *at = strchr(s, '@');
-  return at && at != s && !strchr(at + 1, '@') && strchr(at + 1, '.') && !strpbrk(s, " \t\r\n") &&
-         at[1] != '.' && s[strlen(s) - 1] != '.';
+  return at && at != s && !strchr(at + 1, '@') && strchr(at + 1, '.') &&
+         !strpbrk(s, " \t\r\n\v\f") && at[1] != '.' && s[strlen(s) - 1] != '.';
 }
 
 static int decode(rt_api_call_t *call, json_t *body, int creating, rt_field_errors_t *errs,
@@ -85,8 +85,10 @@ static int decode(rt_api_call_t *call, json_t *body, int creating, rt_field_erro
   for (size_t i = 0; i < sizeof(clearable) / sizeof(clearable[0]); i++)
     if (json_is_null(json_object_get(body, columns[clearable[i]])))
       in->given[clearable[i]] = 1, in->values[clearable[i]] = NULL;
+  /* (a country given but unknown has its own error already) */
+  json_t *country = json_object_get(body, "country");
   if (creating && in->values[F_KIND] && strcmp(in->values[F_KIND], "state") == 0 &&
-      !in->values[F_COUNTRY])
+      (!country || json_is_null(country)))
     rt__field_error(errs, "country", "is required for a state");
   if (in->values[F_COUNTRY] && in->values[F_REGION]) {
     const rt_ref_entry_t *c = rt__ref_find(RT_REF_COUNTRY, in->values[F_COUNTRY]);

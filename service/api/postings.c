@@ -655,3 +655,12 @@ char *rt__postings_import_sql(rt_arena_t *arena, const rt_posting_kind_t *kind) 
   rt_buf_free(&types);
   return sql;
 }
+
+char *rt__postings_import_blame_sql(rt_arena_t *arena, const rt_posting_kind_t *kind, int limit) {
+  return rt_arena_printf(arena,
+                         "SELECT r.n, p.kind FROM json_array_elements($1::json) WITH ORDINALITY"
+                         " AS r(v, n) LEFT JOIN participants p"
+                         " ON p.id = (r.v->>'participant_id')::bigint"
+                         " WHERE p.id IS NULL OR p.kind NOT IN (%s) ORDER BY r.n LIMIT %d",
+                         kind->poster_kinds_sql, limit);
+}

@@ -38,10 +38,12 @@ typedef struct rt_posting_move_s {
 } rt_posting_move_t;
 
 typedef struct rt_posting_kind_s {
-  const char *table;    /* "needs" */
-  const char *singular; /* "need" */
-  const char *json_sql; /* SELECT expression rendering row alias x as JSON text */
-  rt_role_t owner_role; /* RT_ROLE_STATE posts needs, RT_ROLE_PROVIDER offers */
+  const char *table;            /* "needs" */
+  const char *singular;         /* "need" */
+  const char *json_sql;         /* SELECT expression rendering row alias x as JSON text */
+  rt_role_t owner_role;         /* RT_ROLE_STATE posts needs, RT_ROLE_PROVIDER offers */
+  const char *poster_kinds_sql; /* participant kinds that may post it: "'state'" */
+  const char *poster_name;      /* the same in words: "a state" */
   const rt_posting_field_t *fields;
   size_t nfields;
   const char *const *statuses; /* NULL-terminated; the first is the initial status */
@@ -66,6 +68,10 @@ int rt__postings_import_row(rt_api_call_t *call, const rt_posting_kind_t *kind, 
  * $2 the JSON array of rows. It returns (roundtable status or NULL, rows inserted or
  * NULL when the roundtable is closed). */
 char *rt__postings_import_sql(rt_arena_t *arena, const rt_posting_kind_t *kind);
+/* After that statement failed on a participant (unknown, or of a kind that may not post
+ * this): $1 the same JSON array; returns (row number, the participant's kind or NULL) for
+ * the rows at fault, at most limit of them. */
+char *rt__postings_import_blame_sql(rt_arena_t *arena, const rt_posting_kind_t *kind, int limit);
 
 void rt__postings_create(rt_api_call_t *call, const rt_posting_kind_t *kind);
 void rt__postings_get(rt_api_call_t *call, const rt_posting_kind_t *kind);

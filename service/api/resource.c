@@ -77,6 +77,8 @@ static const struct {
     {"_role_matches_participant", "participant_id", "does not fit the role"},
     {"_party_roles_bound", "participant_id", "is required for this role"},
     {"_state_has_country", "country", "is required for a state"},
+    {"_region_matches_country", "region", "does not match the country's regional group"},
+    {"_contact_email_check", "contact.email", "must be an email address"},
 };
 
 void rt__respond_write_failed(rt_api_call_t *call, int status, const rt_db_result_t *res) {

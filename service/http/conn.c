@@ -433,8 +433,8 @@ void rt__http_conn_send(rt__http_req_t *r, int status, const char *content_type,
     info.cors_origin = origin;
   /* The last answer before closing says so; a server that is stopping gets there by
    * draining (rt__http_conn_shutdown). */
-  int closing = r->error_status || !r->keep_alive ||
-                (c->state == RT__CONN_DRAINING && r->next == NULL);
+  int closing =
+      r->error_status || !r->keep_alive || (c->state == RT__CONN_DRAINING && r->next == NULL);
   info.close = closing;
   info.keep_alive_http10 = !closing && r->http_minor == 0;
   r->closes_conn = closing;

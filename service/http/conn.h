@@ -17,14 +17,14 @@ typedef struct rt_http_conn_s rt__http_conn_t;
 /* The read side of a connection; changed only through conn_set_state (conn.c), which
  * checks the transition and re-arms the connection's timer for the new state. */
 typedef enum rt__http_conn_state {
-  RT__CONN_IDLE = 0,  /* between requests: waiting for the first byte of the next one */
-  RT__CONN_HEAD,      /* reading a request head (header timeout) */
-  RT__CONN_BODY,      /* reading a request body (body timeout) */
-  RT__CONN_STALLED,   /* between requests, reading paused: the pipeline is full */
-  RT__CONN_DRAINING,  /* no more requests: answer the queued ones, then end */
-  RT__CONN_LINGER,    /* all answered, our side shut down: discard input until EOF */
-  RT__CONN_CLOSING,   /* uv_close issued on the handles */
-  RT__CONN_CLOSED,    /* handles closed; freed once no request refers to it */
+  RT__CONN_IDLE = 0, /* between requests: waiting for the first byte of the next one */
+  RT__CONN_HEAD,     /* reading a request head (header timeout) */
+  RT__CONN_BODY,     /* reading a request body (body timeout) */
+  RT__CONN_STALLED,  /* between requests, reading paused: the pipeline is full */
+  RT__CONN_DRAINING, /* no more requests: answer the queued ones, then end */
+  RT__CONN_LINGER,   /* all answered, our side shut down: discard input until EOF */
+  RT__CONN_CLOSING,  /* uv_close issued on the handles */
+  RT__CONN_CLOSED,   /* handles closed; freed once no request refers to it */
 } rt__http_conn_state_t;
 
 struct rt_http_conn_s {
@@ -36,17 +36,17 @@ struct rt_http_conn_s {
   rt__http_conn_t *prev, *next; /* the worker's open connections */
   rt__http_conn_state_t state;
   rt__http_parser_t parser;
-  rt_buf_t stash;                 /* bytes read but not yet parsed while paused (capped) */
-  rt__http_req_t *queue;          /* complete requests not yet freed, in arrival order */
-  size_t nreqs;                   /* length of queue */
-  rt__http_req_t *active;         /* the one request a handler is working on */
-  int handles_open;               /* tcp and timer, until their close callbacks */
-  int reading;                    /* uv_read_start in effect */
-  int peer_eof;                   /* the client shut down its side */
-  int stop_after_current;         /* server stopping: finish the request being read */
-  int dispatching;                /* guards conn_dispatch against re-entry */
-  int shutdown_pending;           /* uv_shutdown callback outstanding */
-  int continue_pending;           /* 100 Continue write outstanding */
+  rt_buf_t stash;         /* bytes read but not yet parsed while paused (capped) */
+  rt__http_req_t *queue;  /* complete requests not yet freed, in arrival order */
+  size_t nreqs;           /* length of queue */
+  rt__http_req_t *active; /* the one request a handler is working on */
+  int handles_open;       /* tcp and timer, until their close callbacks */
+  int reading;            /* uv_read_start in effect */
+  int peer_eof;           /* the client shut down its side */
+  int stop_after_current; /* server stopping: finish the request being read */
+  int dispatching;        /* guards conn_dispatch against re-entry */
+  int shutdown_pending;   /* uv_shutdown callback outstanding */
+  int continue_pending;   /* 100 Continue write outstanding */
 };
 
 struct rt__http_server_s {
@@ -77,9 +77,9 @@ struct rt__http_worker_s {
   uv_async_t stop_async;
   uv_timer_t deadline;
   uv_sem_t ready;
-  uv_os_sock_t fd;     /* bound socket handed over to the listener */
-  int init_rc;         /* start-up result reported to the main thread */
-  int app_inited;      /* worker_init succeeded: worker_close is owed */
+  uv_os_sock_t fd; /* bound socket handed over to the listener */
+  int init_rc;     /* start-up result reported to the main thread */
+  int app_inited;  /* worker_init succeeded: worker_close is owed */
   void *worker_data;
   rt__http_worker_state_t state;
   rt__http_conn_t *conns;

@@ -80,8 +80,7 @@ void rt__http_format_date(time_t t, char out[30]);
  * invalid UTF-8 replaced by U+FFFD. */
 int rt__http_json_escape(rt_buf_t *out, const char *s, size_t n) RT_WUR;
 /* The problem+json document for status, title and detail (borrowed; detail may be NULL). */
-int rt__http_problem_json(rt_buf_t *out, int status, const char *title,
-                          const char *detail) RT_WUR;
+int rt__http_problem_json(rt_buf_t *out, int status, const char *title, const char *detail) RT_WUR;
 
 /* --- CORS (cors.c), pure --- */
 typedef struct rt__http_cors_s {

@@ -40,8 +40,7 @@ void rt__http_req_free(rt__http_req_t *r) {
   rt_arena_reset(&arena);
 }
 
-static const char *const req_state_names[] = {"parsing", "queued", "handling", "writing",
-                                              "done"};
+static const char *const req_state_names[] = {"parsing", "queued", "handling", "writing", "done"};
 
 int rt__http_req_set_state(rt__http_req_t *r, rt__http_req_state_t to) {
   int ok = 0;
@@ -76,8 +75,8 @@ int rt__http_request_id_ok(const char *s, size_t n) {
     return 0;
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-          c == '.' || c == '_' || c == '-'))
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '_' || c == '-'))
       return 0;
   }
   return 1;

@@ -35,30 +35,30 @@ typedef enum rt__http_framing {
 typedef struct rt__http_scan_s {
   const rt__http_limits_t *lim; /* borrowed */
   int state;
-  int in_trailer;           /* field states are reading trailers */
-  int version_pos;          /* characters of "HTTP/1.x" matched */
-  int http_minor;           /* 0 or 1 once the request line is read */
-  size_t head_bytes;        /* of the current head or trailer section */
-  size_t fields;            /* field lines in the current section */
-  size_t uri_bytes;         /* request-target so far */
-  size_t method_len;        /* request method so far */
-  unsigned name_match;      /* candidate special field names still matching */
-  size_t name_len;          /* bytes of the current field name */
-  int field_kind;           /* which special field the current value belongs to */
-  char value[64];           /* captured value of a special field (trimmed on use) */
-  size_t value_len;         /* may exceed sizeof(value): then it did not fit */
-  int n_content_length;     /* Content-Length fields seen */
-  int n_transfer_encoding;  /* Transfer-Encoding fields seen */
-  int is_connect;           /* the method is CONNECT */
-  uint64_t content_length;  /* parsed value */
+  int in_trailer;          /* field states are reading trailers */
+  int version_pos;         /* characters of "HTTP/1.x" matched */
+  int http_minor;          /* 0 or 1 once the request line is read */
+  size_t head_bytes;       /* of the current head or trailer section */
+  size_t fields;           /* field lines in the current section */
+  size_t uri_bytes;        /* request-target so far */
+  size_t method_len;       /* request method so far */
+  unsigned name_match;     /* candidate special field names still matching */
+  size_t name_len;         /* bytes of the current field name */
+  int field_kind;          /* which special field the current value belongs to */
+  char value[64];          /* captured value of a special field (trimmed on use) */
+  size_t value_len;        /* may exceed sizeof(value): then it did not fit */
+  int n_content_length;    /* Content-Length fields seen */
+  int n_transfer_encoding; /* Transfer-Encoding fields seen */
+  int is_connect;          /* the method is CONNECT */
+  uint64_t content_length; /* parsed value */
   rt__http_framing_t framing;
-  uint64_t remaining;       /* body bytes, or bytes of the current chunk, still to come */
-  uint64_t chunk_size;      /* size being read on a chunk-size line */
-  int chunk_digits;         /* hex digits on the chunk-size line */
-  uint64_t body_total;      /* body bytes declared so far (chunked) */
-  size_t ext_bytes;         /* chunk extension bytes in this message */
-  int status;               /* after RT__SCAN_ERROR: 400, 413, 414 or 431 */
-  const char *reason;       /* after RT__SCAN_ERROR: static text for the problem detail */
+  uint64_t remaining;  /* body bytes, or bytes of the current chunk, still to come */
+  uint64_t chunk_size; /* size being read on a chunk-size line */
+  int chunk_digits;    /* hex digits on the chunk-size line */
+  uint64_t body_total; /* body bytes declared so far (chunked) */
+  size_t ext_bytes;    /* chunk extension bytes in this message */
+  int status;          /* after RT__SCAN_ERROR: 400, 413, 414 or 431 */
+  const char *reason;  /* after RT__SCAN_ERROR: static text for the problem detail */
 } rt__http_scan_t;
 
 /* Prepares s for the first message. lim is borrowed and must outlive s. */

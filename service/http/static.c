@@ -121,12 +121,12 @@ typedef struct static_job {
   uv_work_t work;
   rt__http_req_t *r;
   const rt__http_server_t *srv;
-  const char *rel;  /* sanitised relative path (arena) */
-  int want_dir;     /* the request path ended in '/' */
-  const char *inm;  /* If-None-Match (arena), or NULL */
-  int head_only;    /* HEAD: no need to read the file */
+  const char *rel; /* sanitised relative path (arena) */
+  int want_dir;    /* the request path ended in '/' */
+  const char *inm; /* If-None-Match (arena), or NULL */
+  int head_only;   /* HEAD: no need to read the file */
   /* results, written on the pool thread, read on the loop after it */
-  int status;       /* 200, 304, 301 or 404 */
+  int status; /* 200, 304, 301 or 404 */
   char etag[64];
   const char *ctype;
   size_t size;

@@ -119,6 +119,33 @@ def test_pipelined_requests_split_at_every_byte_boundary(service):
     s.close()
 
 
+def test_async_responses_keep_pipeline_order(service):
+    # /readyz answers from a database callback, /healthz at once: the order still holds.
+    service.wait_ready()
+    s = service.connect()
+    paths = ["/readyz", "/healthz", "/readyz", "/api/v1/nothing", "/readyz", "/healthz"]
+    s.sendall(b"".join(get(p, rid=f"async-{i}") for i, p in enumerate(paths)))
+    responses = read_responses(s, len(paths))
+    assert [st for st, _, _ in responses] == [200, 200, 200, 404, 200, 200]
+    assert [h["x-request-id"] for _, h, _ in responses] == [f"async-{i}" for i in range(len(paths))]
+    s.close()
+
+
+def test_client_gone_while_its_handler_is_pending(service):
+    service.wait_ready()
+    for _ in range(30):
+        s = service.connect()
+        s.sendall(get("/readyz") * 3 + get("/healthz"))
+        s.close()
+    for _ in range(10):
+        s = service.connect()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        s.sendall(get("/readyz"))
+        s.close()  # reset while the query runs
+    time.sleep(0.5)
+    assert requests.get(service.url + "/readyz").status_code == 200
+
+
 def test_chunked_body_is_consumed_and_connection_stays_usable(service):
     s = service.connect()
     s.sendall(b"POST /api/v1/nothing HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
@@ -195,6 +222,17 @@ def test_http10_closes_unless_keep_alive(service):
         status, headers, _ = read_response(s)
         assert status == 200
         assert headers["connection"].lower() == "keep-alive"
+    s.close()
+
+
+def test_half_closed_client_still_gets_its_responses(service):
+    service.wait_ready()
+    s = service.connect()
+    s.sendall(get("/healthz", rid="hc-1") + get("/readyz", rid="hc-2") + get("/api/v1/x", rid="hc-3"))
+    s.shutdown(socket.SHUT_WR)
+    data = recv_until_closed(s)
+    assert [l for l in data.split(b"\r\n") if l.startswith(b"X-Request-Id")] == \
+        [b"X-Request-Id: hc-1", b"X-Request-Id: hc-2", b"X-Request-Id: hc-3"]
     s.close()
 
 

@@ -11,7 +11,8 @@ import time
 import pytest
 import requests
 
-from harness import BINARY, SOURCE_DIR, Service, free_port, read_response, recv_until_closed
+from harness import (BINARY, SOURCE_DIR, Service, free_port, read_response, read_responses,
+                     recv_until_closed)
 
 
 def test_threads_share_the_port(pg):
@@ -145,3 +146,68 @@ def test_shutdown_deadline_cuts_stuck_clients(pg):
     assert recv_until_closed(stuck, timeout=3) == b""
     stuck.close()
     half.close()
+
+
+def test_parse_ahead_of_one(pg):
+    svc = Service(pg, "--max-pipelined", "1")
+    try:
+        svc.wait_ready()
+        s = svc.connect()
+        paths = ["/readyz", "/healthz", "/api/v1/nothing"] * 10
+        s.sendall(b"".join(b"GET %s HTTP/1.1\r\nHost: t\r\nX-Request-Id: one-%d\r\n\r\n" % (p.encode(), i)
+                           for i, p in enumerate(paths)))
+        responses = read_responses(s, len(paths))
+        assert [h["x-request-id"] for _, h, _ in responses] == [f"one-{i}" for i in range(len(paths))]
+        assert [st for st, _, _ in responses] == [200, 200, 404] * 10
+        s.close()
+    finally:
+        assert svc.stop() == 0, svc.log()
+
+
+def test_client_that_never_reads_its_responses_is_dropped(pg):
+    svc = Service(pg, "--idle-timeout", "1000")
+    try:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+        s.connect(("127.0.0.1", svc.port))
+        s.setblocking(False)
+        # Big requests, so that the socket buffers hold only a few thousand of them.
+        req = b"GET /metrics HTTP/1.1\r\nHost: t\r\nX-Pad: " + b"p" * 4000 + b"\r\n\r\n"
+        sent = 0
+        deadline = time.time() + 10
+        # Pipeline without reading until the server stops taking requests (back-pressure).
+        while time.time() < deadline:
+            try:
+                sent += s.send(req)
+            except BlockingIOError:
+                time.sleep(0.3)
+                try:
+                    sent += s.send(req)
+                except BlockingIOError:
+                    break
+        assert sent > 0
+        # Not reading for longer than the idle timeout: the server must have dropped it by
+        # now, with most responses never written (it stopped reading requests meanwhile).
+        time.sleep(2.5)
+        start = time.time()
+        data = b""
+        closed = False
+        while time.time() - start < 3:
+            try:
+                chunk = s.recv(1 << 20)
+            except BlockingIOError:
+                time.sleep(0.01)
+                continue
+            except ConnectionResetError:
+                closed = True
+                break
+            if not chunk:
+                closed = True
+                break
+            data += chunk
+        assert closed, "still open after the idle timeout"
+        assert data.count(b"HTTP/1.1 200 ") < sent // len(req)
+        s.close()
+        assert requests.get(svc.url + "/healthz").status_code == 200
+    finally:
+        assert svc.stop() == 0, svc.log()

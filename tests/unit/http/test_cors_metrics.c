@@ -52,10 +52,12 @@ static void test_metrics_text(void **state) {
   assert_int_equal(rt_http_metrics_render(&b), 0);
   const char *t = b.data;
   assert_non_null(strstr(t, "# TYPE roundtable_http_requests_total counter\n"));
-  assert_non_null(strstr(t, "roundtable_http_requests_total{route=\"/healthz\",status=\"200\"} 2\n"));
-  assert_non_null(strstr(t, "roundtable_http_requests_total{route=\"/healthz\",status=\"503\"} 1\n"));
   assert_non_null(
-      strstr(t, "roundtable_http_requests_total{route=\"we\\\"ird\\\\route\\n\",status=\"404\"} 1\n"));
+      strstr(t, "roundtable_http_requests_total{route=\"/healthz\",status=\"200\"} 2\n"));
+  assert_non_null(
+      strstr(t, "roundtable_http_requests_total{route=\"/healthz\",status=\"503\"} 1\n"));
+  assert_non_null(strstr(
+      t, "roundtable_http_requests_total{route=\"we\\\"ird\\\\route\\n\",status=\"404\"} 1\n"));
   assert_non_null(strstr(t, "# TYPE roundtable_http_request_duration_seconds histogram\n"));
   assert_non_null(strstr(
       t, "roundtable_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.001\"} 1\n"));
@@ -65,8 +67,10 @@ static void test_metrics_text(void **state) {
       t, "roundtable_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"10\"} 2\n"));
   assert_non_null(strstr(
       t, "roundtable_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 3\n"));
-  assert_non_null(strstr(t, "roundtable_http_request_duration_seconds_count{route=\"/healthz\"} 3\n"));
-  assert_non_null(strstr(t, "roundtable_http_request_duration_seconds_sum{route=\"/healthz\"} 20.02"));
+  assert_non_null(
+      strstr(t, "roundtable_http_request_duration_seconds_count{route=\"/healthz\"} 3\n"));
+  assert_non_null(
+      strstr(t, "roundtable_http_request_duration_seconds_sum{route=\"/healthz\"} 20.02"));
   assert_non_null(strstr(t, "# TYPE roundtable_http_open_connections gauge\n"));
   assert_non_null(strstr(t, "roundtable_http_rejected_connections_total 1\n"));
   rt_buf_free(&b);
@@ -95,7 +99,8 @@ static void test_metrics_threads_and_bounds(void **state) {
   rt_buf_t b;
   rt_buf_init(&b, 0);
   assert_int_equal(rt_http_metrics_render(&b), 0);
-  assert_non_null(strstr(b.data, "roundtable_http_requests_total{route=\"threads\",status=\"200\"} 80000\n"));
+  assert_non_null(
+      strstr(b.data, "roundtable_http_requests_total{route=\"threads\",status=\"200\"} 80000\n"));
   assert_non_null(strstr(b.data, "route=\"other\""));
   assert_null(strstr(b.data, "route=\"r199\""));
   rt_buf_free(&b);

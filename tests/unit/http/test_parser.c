@@ -106,8 +106,8 @@ static void test_methods(void **state) {
   static const struct {
     const char *text;
     rt_http_method_t m;
-  } cases[] = {{"GET", RT_HTTP_GET},     {"HEAD", RT_HTTP_HEAD},     {"POST", RT_HTTP_POST},
-               {"PUT", RT_HTTP_PUT},     {"PATCH", RT_HTTP_PATCH},   {"DELETE", RT_HTTP_DELETE},
+  } cases[] = {{"GET", RT_HTTP_GET},         {"HEAD", RT_HTTP_HEAD},   {"POST", RT_HTTP_POST},
+               {"PUT", RT_HTTP_PUT},         {"PATCH", RT_HTTP_PATCH}, {"DELETE", RT_HTTP_DELETE},
                {"OPTIONS", RT_HTTP_OPTIONS}, {"TRACE", RT_HTTP_OTHER}};
   char buf[128];
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

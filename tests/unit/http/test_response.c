@@ -67,7 +67,8 @@ static void test_json_escape(void **state) {
   expect_escape("l1\nl2\r\t", 7, "l1\\nl2\\r\\t");
   expect_escape("\x01\x1f\b\f", 4, "\\u0001\\u001f\\b\\f");
   expect_escape("a\0b", 3, "a\\u0000b");
-  expect_escape("caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", 14, "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80");
+  expect_escape("caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", 14,
+                "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80");
   /* invalid UTF-8: lone continuation, truncated, overlong, surrogate, > U+10FFFF */
   expect_escape("\x80", 1, "\\ufffd");
   expect_escape("a\xc3", 2, "a\\ufffd");
@@ -201,14 +202,10 @@ static void test_request_transitions(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_status_text),
-      cmocka_unit_test(test_date),
-      cmocka_unit_test(test_json_escape),
-      cmocka_unit_test(test_problem_json),
-      cmocka_unit_test(test_add_header_validation),
-      cmocka_unit_test(test_serialize_head),
-      cmocka_unit_test(test_respond_frees),
-      cmocka_unit_test(test_request_transitions),
+      cmocka_unit_test(test_status_text),           cmocka_unit_test(test_date),
+      cmocka_unit_test(test_json_escape),           cmocka_unit_test(test_problem_json),
+      cmocka_unit_test(test_add_header_validation), cmocka_unit_test(test_serialize_head),
+      cmocka_unit_test(test_respond_frees),         cmocka_unit_test(test_request_transitions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,8 +83,7 @@ static void expect_ok(const char *data, int messages) {
 static void expect_status(const char *data, int status) {
   result_t r = scan_all(data);
   if (r.status != status)
-    fail_msg("expected %d, got %d (%s) for: %s", status, r.status, r.reason ? r.reason : "-",
-             data);
+    fail_msg("expected %d, got %d (%s) for: %s", status, r.status, r.reason ? r.reason : "-", data);
 }
 
 static void test_simple_requests(void **state) {
@@ -140,10 +139,10 @@ static void test_head_event_before_body(void **state) {
 
 static void test_bare_lf(void **state) {
   (void)state;
-  expect_status("GET / HTTP/1.1\nHost: x\r\n\r\n", 400);           /* request line */
-  expect_status("GET / HTTP/1.1\r\nHost: x\n\r\n", 400);           /* field line */
-  expect_status("GET / HTTP/1.1\r\nHost: x\r\n\n", 400);           /* end of head */
-  expect_status("\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", 400);       /* leading empty line */
+  expect_status("GET / HTTP/1.1\nHost: x\r\n\r\n", 400);     /* request line */
+  expect_status("GET / HTTP/1.1\r\nHost: x\n\r\n", 400);     /* field line */
+  expect_status("GET / HTTP/1.1\r\nHost: x\r\n\n", 400);     /* end of head */
+  expect_status("\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", 400); /* leading empty line */
   expect_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n",
                 400); /* chunk size line */
   expect_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\n0\r\n\r\n",
@@ -160,8 +159,7 @@ static void test_lone_cr(void **state) {
   expect_status("GET / HTTP/1.1\r\nHost: x\ry\r\n\r\n", 400);
   expect_status("GET / HTTP/1.1\r\nHost: x\r\n\rX", 400);
   expect_status("\rGET / HTTP/1.1\r\n\r\n", 400);
-  expect_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\rhello\r\n0\r\n\r\n",
-                400);
+  expect_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\rhello\r\n0\r\n\r\n", 400);
 }
 
 static void test_obs_fold_and_field_syntax(void **state) {
@@ -182,7 +180,9 @@ static void test_control_bytes_in_values(void **state) {
   static const char nul[] = "GET / HTTP/1.1\r\nX-A: a\0b\r\n\r\n";
   result_t r = scan_with(&limits, nul, sizeof(nul) - 1, 0);
   assert_int_equal(r.status, 400);
-  expect_status("GET / HTTP/1.1\r\nX-A: a\x01" "b\r\n\r\n", 400);
+  expect_status("GET / HTTP/1.1\r\nX-A: a\x01"
+                "b\r\n\r\n",
+                400);
   expect_status("GET / HTTP/1.1\r\nX-A: a\x1b[31m\r\n\r\n", 400);
   expect_status("GET / HTTP/1.1\r\nX-A: a\x7f\r\n\r\n", 400);
   /* control bytes in the target too */
@@ -240,12 +240,16 @@ static void test_chunk_sizes(void **state) {
   (void)state;
   const char *pre = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
   const char *bad[] = {
-      "zz\r\n", "\r\n", " 5\r\nhello\r\n0\r\n\r\n", "5 \r\nhello\r\n0\r\n\r\n",
-      "-5\r\nhello\r\n0\r\n\r\n", "0x5\r\nhello\r\n0\r\n\r\n",
-      "11111111111111111\r\n",            /* 17 hex digits */
-      "5\r\nhelloX\r\n0\r\n\r\n",          /* more data than the size */
-      "5\r\nhell\r\n0\r\n\r\n",            /* less */
-      "5;a\x01=b\r\nhello\r\n0\r\n\r\n",   /* control byte in an extension */
+      "zz\r\n",
+      "\r\n",
+      " 5\r\nhello\r\n0\r\n\r\n",
+      "5 \r\nhello\r\n0\r\n\r\n",
+      "-5\r\nhello\r\n0\r\n\r\n",
+      "0x5\r\nhello\r\n0\r\n\r\n",
+      "11111111111111111\r\n",           /* 17 hex digits */
+      "5\r\nhelloX\r\n0\r\n\r\n",        /* more data than the size */
+      "5\r\nhell\r\n0\r\n\r\n",          /* less */
+      "5;a\x01=b\r\nhello\r\n0\r\n\r\n", /* control byte in an extension */
   };
   char buf[512];
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
