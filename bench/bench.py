@@ -149,7 +149,7 @@ def main():
     results = {}
     pg = harness.PgCluster()
     try:
-        svc = harness.Service(pg, "--log-level", "warn", "--max-body-bytes", "1G")
+        svc = harness.Service(pg, "--log-level", "warn", "--max-upload-bytes", "1G")
         token = admin_token(pg)
         results["idle_rss_kib"] = rss_kib(svc.proc.pid)
         results["import"] = bench_import(pg, svc, token, args.import_rows)

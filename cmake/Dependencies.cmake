@@ -24,6 +24,8 @@ add_library(llhttp STATIC
 target_include_directories(llhttp SYSTEM PUBLIC ${RT_LLHTTP_INCLUDE_DIR})
 set_target_properties(llhttp PROPERTIES POSITION_INDEPENDENT_CODE ON C_EXTENSIONS OFF)
 target_compile_options(llhttp PRIVATE -w)
+# llhttp's own strict mode (no lenient flags); service/http/scan.c refuses what it still lets through.
+target_compile_definitions(llhttp PRIVATE LLHTTP_STRICT_MODE=1)
 
 if(RT_TESTS)
   rt_require_pkg(CMOCKA cmocka libcmocka-dev)

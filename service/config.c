@@ -1,8 +1,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -58,6 +58,8 @@ static const config_entry_t config_table[] = {
      "ROUNDTABLE_MAX_URI_BYTES", RT_CMD_SERVE, "request target (beyond: 414)"},
     {"max-body-bytes", CFG_BYTES, OFF(http.max_body_bytes), "1M", 1 * KiB, 1 * GiB,
      "ROUNDTABLE_MAX_BODY_BYTES", RT_CMD_SERVE, "request body (beyond: 413)"},
+    {"max-upload-bytes", CFG_BYTES, OFF(http.max_upload_bytes), "64M", 1 * KiB, 4 * GiB,
+     "ROUNDTABLE_MAX_UPLOAD_BYTES", RT_CMD_SERVE, "bulk import body (beyond: 413)"},
     {"max-pipelined", CFG_INT, OFF(http.max_pipelined), "16", 1, 1024, "ROUNDTABLE_MAX_PIPELINED",
      RT_CMD_SERVE, "requests read ahead of their responses on one connection"},
     {"header-timeout", CFG_MILLIS, OFF(http.header_timeout_ms), "10s", 10, HOUR_MS,

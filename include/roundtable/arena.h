@@ -26,6 +26,7 @@ char *rt_arena_strndup(rt_arena_t *a, const char *s, size_t n) RT_WUR;
 char *rt_arena_strdup(rt_arena_t *a, const char *s) RT_WUR;
 char *rt_arena_printf(rt_arena_t *a, const char *fmt, ...) RT_WUR
     __attribute__((format(printf, 2, 3)));
-char *rt_arena_vprintf(rt_arena_t *a, const char *fmt, va_list ap) RT_WUR;
+char *rt_arena_vprintf(rt_arena_t *a, const char *fmt, va_list ap) RT_WUR
+    __attribute__((format(printf, 2, 0)));
 
 #endif

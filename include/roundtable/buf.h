@@ -22,7 +22,8 @@ int rt_buf_reserve(rt_buf_t *b, size_t extra) RT_WUR;
 int rt_buf_append(rt_buf_t *b, const void *data, size_t n) RT_WUR;
 int rt_buf_puts(rt_buf_t *b, const char *s) RT_WUR;
 int rt_buf_printf(rt_buf_t *b, const char *fmt, ...) RT_WUR __attribute__((format(printf, 2, 3)));
-int rt_buf_vprintf(rt_buf_t *b, const char *fmt, va_list ap) RT_WUR;
+int rt_buf_vprintf(rt_buf_t *b, const char *fmt, va_list ap) RT_WUR
+    __attribute__((format(printf, 2, 0)));
 /* Removes the first n bytes. */
 void rt_buf_consume(rt_buf_t *b, size_t n);
 

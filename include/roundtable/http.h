@@ -21,6 +21,7 @@ typedef struct rt_http_options_s {
   int max_header_fields;        /* beyond: 431 */
   size_t max_uri_bytes;         /* beyond: 414 */
   size_t max_body_bytes;        /* beyond: 413 as soon as the length is known */
+  size_t max_upload_bytes;      /* the most hooks.body_limit may allow (bulk uploads) */
   int max_pipelined;            /* requests parsed ahead of their responses per connection */
   uint64_t header_timeout_ms;   /* from first byte of a request to the end of its headers */
   uint64_t body_timeout_ms;     /* from the end of headers to the end of the body */
@@ -79,6 +80,10 @@ typedef struct rt_http_hooks_s {
    * (or the deadline passed). It must close its handles and call done(done_arg) once
    * they are closed, possibly later from a close callback. */
   void (*worker_close)(void *worker_data, void (*done)(void *arg), void *done_arg);
+  /* May be NULL. Called once a request's head is read (method, target and headers are
+   * set; no body yet): the body limit for this request, 0 for max_body_bytes. Values
+   * above max_upload_bytes are capped to it. Runs on the worker thread; must not block. */
+  size_t (*body_limit)(const rt_http_request_t *req);
   /* Every request. The handler must eventually call exactly one rt_http_respond*. */
   void (*handle)(rt_http_request_t *req);
   void *app;

@@ -13,33 +13,34 @@
 #include "tokens.h"
 
 static const rt_route_t routes[] = {
-    {RT_HTTP_GET, "/healthz", RT_ROLES_PUBLIC, rt__health_live},
-    {RT_HTTP_GET, "/readyz", RT_ROLES_PUBLIC, rt__health_ready},
-    {RT_HTTP_GET, "/metrics", RT_ROLES_PUBLIC, rt__health_metrics},
-    {RT_HTTP_GET, "/api/openapi.json", RT_ROLES_PUBLIC, rt__openapi_document},
-    {RT_HTTP_GET, "/api/v1/themes", RT_ROLES_PUBLIC, rt__themes_list},
-    {RT_HTTP_POST, "/api/v1/participants", RT_ROLES_STAFF, rt__participants_create},
-    {RT_HTTP_GET, "/api/v1/participants", RT_ROLES_ANY, rt__participants_list},
-    {RT_HTTP_GET, "/api/v1/participants/{id}", RT_ROLES_ANY, rt__participants_get},
-    {RT_HTTP_PATCH, "/api/v1/participants/{id}", RT_ROLES_ANY, rt__participants_patch},
-    {RT_HTTP_POST, "/api/v1/tokens", RT_ROLES_STAFF, rt__tokens_create},
-    {RT_HTTP_GET, "/api/v1/tokens", RT_ROLES_STAFF, rt__tokens_list},
-    {RT_HTTP_DELETE, "/api/v1/tokens/{id}", RT_ROLES_ANY, rt__tokens_revoke},
-    {RT_HTTP_POST, "/api/v1/roundtables", RT_ROLES_STAFF, rt__roundtables_create},
-    {RT_HTTP_GET, "/api/v1/roundtables", RT_ROLES_ANY, rt__roundtables_list},
-    {RT_HTTP_GET, "/api/v1/roundtables/{id}", RT_ROLES_ANY, rt__roundtables_get},
-    {RT_HTTP_PATCH, "/api/v1/roundtables/{id}", RT_ROLES_STAFF, rt__roundtables_patch},
-    {RT_HTTP_POST, "/api/v1/roundtables/{id}/import", RT_ROLES_STAFF, rt__roundtables_import},
-    {RT_HTTP_POST, "/api/v1/needs", RT_ROLES_STAFF | RT_ROLE_STATE, rt__needs_create},
-    {RT_HTTP_GET, "/api/v1/needs", RT_ROLES_ANY, rt__needs_list},
-    {RT_HTTP_GET, "/api/v1/needs/{id}", RT_ROLES_ANY, rt__needs_get},
-    {RT_HTTP_PATCH, "/api/v1/needs/{id}", RT_ROLES_STAFF | RT_ROLE_STATE, rt__needs_patch},
-    {RT_HTTP_DELETE, "/api/v1/needs/{id}", RT_ROLES_STAFF | RT_ROLE_STATE, rt__needs_withdraw},
-    {RT_HTTP_POST, "/api/v1/offers", RT_ROLES_STAFF | RT_ROLE_PROVIDER, rt__offers_create},
-    {RT_HTTP_GET, "/api/v1/offers", RT_ROLES_ANY, rt__offers_list},
-    {RT_HTTP_GET, "/api/v1/offers/{id}", RT_ROLES_ANY, rt__offers_get},
-    {RT_HTTP_PATCH, "/api/v1/offers/{id}", RT_ROLES_STAFF | RT_ROLE_PROVIDER, rt__offers_patch},
-    {RT_HTTP_DELETE, "/api/v1/offers/{id}", RT_ROLES_STAFF | RT_ROLE_PROVIDER, rt__offers_withdraw},
+    {RT_HTTP_GET, "/healthz", RT_ROLES_PUBLIC, rt__health_live, 0},
+    {RT_HTTP_GET, "/readyz", RT_ROLES_PUBLIC, rt__health_ready, 0},
+    {RT_HTTP_GET, "/metrics", RT_ROLES_PUBLIC, rt__health_metrics, 0},
+    {RT_HTTP_GET, "/api/openapi.json", RT_ROLES_PUBLIC, rt__openapi_document, 0},
+    {RT_HTTP_GET, "/api/v1/themes", RT_ROLES_PUBLIC, rt__themes_list, 0},
+    {RT_HTTP_POST, "/api/v1/participants", RT_ROLES_STAFF, rt__participants_create, 0},
+    {RT_HTTP_GET, "/api/v1/participants", RT_ROLES_ANY, rt__participants_list, 0},
+    {RT_HTTP_GET, "/api/v1/participants/{id}", RT_ROLES_ANY, rt__participants_get, 0},
+    {RT_HTTP_PATCH, "/api/v1/participants/{id}", RT_ROLES_ANY, rt__participants_patch, 0},
+    {RT_HTTP_POST, "/api/v1/tokens", RT_ROLES_STAFF, rt__tokens_create, 0},
+    {RT_HTTP_GET, "/api/v1/tokens", RT_ROLES_STAFF, rt__tokens_list, 0},
+    {RT_HTTP_DELETE, "/api/v1/tokens/{id}", RT_ROLES_ANY, rt__tokens_revoke, 0},
+    {RT_HTTP_POST, "/api/v1/roundtables", RT_ROLES_STAFF, rt__roundtables_create, 0},
+    {RT_HTTP_GET, "/api/v1/roundtables", RT_ROLES_ANY, rt__roundtables_list, 0},
+    {RT_HTTP_GET, "/api/v1/roundtables/{id}", RT_ROLES_ANY, rt__roundtables_get, 0},
+    {RT_HTTP_PATCH, "/api/v1/roundtables/{id}", RT_ROLES_STAFF, rt__roundtables_patch, 0},
+    {RT_HTTP_POST, "/api/v1/roundtables/{id}/import", RT_ROLES_STAFF, rt__roundtables_import, 1},
+    {RT_HTTP_POST, "/api/v1/needs", RT_ROLES_STAFF | RT_ROLE_STATE, rt__needs_create, 0},
+    {RT_HTTP_GET, "/api/v1/needs", RT_ROLES_ANY, rt__needs_list, 0},
+    {RT_HTTP_GET, "/api/v1/needs/{id}", RT_ROLES_ANY, rt__needs_get, 0},
+    {RT_HTTP_PATCH, "/api/v1/needs/{id}", RT_ROLES_STAFF | RT_ROLE_STATE, rt__needs_patch, 0},
+    {RT_HTTP_DELETE, "/api/v1/needs/{id}", RT_ROLES_STAFF | RT_ROLE_STATE, rt__needs_withdraw, 0},
+    {RT_HTTP_POST, "/api/v1/offers", RT_ROLES_STAFF | RT_ROLE_PROVIDER, rt__offers_create, 0},
+    {RT_HTTP_GET, "/api/v1/offers", RT_ROLES_ANY, rt__offers_list, 0},
+    {RT_HTTP_GET, "/api/v1/offers/{id}", RT_ROLES_ANY, rt__offers_get, 0},
+    {RT_HTTP_PATCH, "/api/v1/offers/{id}", RT_ROLES_STAFF | RT_ROLE_PROVIDER, rt__offers_patch, 0},
+    {RT_HTTP_DELETE, "/api/v1/offers/{id}", RT_ROLES_STAFF | RT_ROLE_PROVIDER, rt__offers_withdraw,
+     0},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
@@ -95,6 +96,19 @@ static void handle(rt_http_request_t *req) {
     rt_http_respond_method_not_allowed(req, "GET, HEAD");
 }
 
+/* Bulk uploads may be larger than other bodies; the route table says which. */
+static size_t body_limit(const rt_http_request_t *req) {
+  const rt_route_t *route = NULL;
+  rt_route_params_t params;
+  char allow[64];
+  rt_http_request_t *r = (rt_http_request_t *)req; /* params go to its arena */
+  if (rt__route_match(routes, ROUTE_COUNT, req->method, req->path, req->path_len, &r->arena, &route,
+                      &params, allow, sizeof(allow)) == RT_ROUTE_FOUND &&
+      route->upload)
+    return (size_t)-1; /* capped to --max-upload-bytes by the HTTP core */
+  return 0;
+}
+
 static int worker_init(uv_loop_t *loop, void *app_ptr, void **worker_data) {
   rt_api_app_t *app = app_ptr;
   if (sodium_init() < 0)
@@ -147,6 +161,7 @@ rt_http_hooks_t rt_api_hooks(rt_api_app_t *app) {
   rt_http_hooks_t hooks = {
       .worker_init = worker_init,
       .worker_close = worker_close,
+      .body_limit = body_limit,
       .handle = handle,
       .app = app,
   };

@@ -33,6 +33,7 @@ typedef struct rt_route_s {
   const char *pattern;     /* "/api/v1/needs/{id}": literal segments and {name} */
   unsigned roles;          /* RT_ROLE_* bits allowed to call it; RT_ROLES_PUBLIC for anyone */
   rt_route_handler_fn handler;
+  int upload; /* takes bodies up to --max-upload-bytes instead of --max-body-bytes */
 } rt_route_t;
 
 typedef enum rt_route_result {

@@ -643,6 +643,8 @@ void rt__http_conn_accept(rt__http_worker_t *w, uv_stream_t *listener) {
     rt__http_conn_close(c);
     return;
   }
+  c->parser.body_default = w->server->opts.max_body_bytes;
+  c->parser.body_limit = w->server->hooks.body_limit;
   uv_tcp_nodelay(&c->tcp, 1);
   read_start(c);
   conn_arm_timer(c, 1);

@@ -157,12 +157,17 @@ static int on_headers_complete(llhttp_t *ll) {
       header_has_token(expect, "100-continue"))
     r->expect_continue = 1;
 
+  size_t limit = p->body_limit ? p->body_limit(req) : 0;
+  if (limit == 0 || limit > p->limits.max_body_bytes)
+    limit = limit ? p->limits.max_body_bytes : p->body_default;
+  if (p->scan.framing == RT__FRAMING_LENGTH && p->scan.content_length > limit)
+    return cb_fail(p, 413, "The request body is larger than the limit.");
   if (p->scan.framing == RT__FRAMING_LENGTH) {
     r->body_fixed = rt_arena_alloc(&req->arena, (size_t)p->scan.content_length + 1);
     if (!r->body_fixed)
       return cb_fail(p, 503, "Out of memory.");
   } else if (p->scan.framing == RT__FRAMING_CHUNKED) {
-    rt_buf_init(&r->body_chunked, p->limits.max_body_bytes);
+    rt_buf_init(&r->body_chunked, limit);
   }
   return 0;
 }
@@ -216,6 +221,7 @@ static const llhttp_settings_t settings = {
 int rt__http_parser_init(rt__http_parser_t *p, const rt__http_limits_t *lim) {
   memset(p, 0, sizeof(*p));
   p->limits = *lim;
+  p->body_default = lim->max_body_bytes;
   rt__http_scan_init(&p->scan, &p->limits);
   rt_buf_init(&p->scratch, lim->max_header_bytes);
   p->fields = calloc(lim->max_header_fields ? lim->max_header_fields : 1, sizeof(*p->fields));

@@ -19,8 +19,10 @@ typedef struct rt__http_parser_s {
   rt_buf_t scratch;         /* target, field name or value being assembled (capped) */
   rt_http_header_t *fields; /* limits.max_header_fields entries, reused */
   size_t nfields;
-  int ll_head_done;   /* llhttp reached on_headers_complete */
-  int ll_msg_done;    /* llhttp reached on_message_complete */
+  int ll_head_done;    /* llhttp reached on_headers_complete */
+  int ll_msg_done;     /* llhttp reached on_message_complete */
+  size_t body_default; /* body limit when body_limit is NULL or says 0 */
+  size_t (*body_limit)(const rt_http_request_t *req); /* hooks.body_limit, may be NULL */
   int status;         /* non-zero after an error: 400, 413, 414, 431, 503 */
   const char *reason; /* static detail for status */
 } rt__http_parser_t;

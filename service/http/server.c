@@ -227,7 +227,11 @@ int rt_http_server_run(const rt_http_options_t *opts, const rt_http_hooks_t *hoo
   srv->limits.max_header_bytes = srv->opts.max_header_bytes;
   srv->limits.max_header_fields = (size_t)srv->opts.max_header_fields;
   srv->limits.max_uri_bytes = srv->opts.max_uri_bytes;
-  srv->limits.max_body_bytes = srv->opts.max_body_bytes;
+  /* The scanner refuses beyond the largest limit any request can have; the parser then
+   * applies this request's own (hooks.body_limit) once its head is read. */
+  srv->limits.max_body_bytes = srv->opts.max_body_bytes > srv->opts.max_upload_bytes
+                                   ? srv->opts.max_body_bytes
+                                   : srv->opts.max_upload_bytes;
   srv->limits.max_chunk_ext_bytes = 4096;
   rc = rt__http_cors_parse(&srv->cors, srv->opts.cors_origins);
   if (rc)

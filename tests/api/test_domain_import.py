@@ -361,3 +361,18 @@ def test_large_import(world, rt):
     ids = [int(x) for x in world.pg.psql(
         f"SELECT id FROM needs WHERE roundtable_id = {rt} ORDER BY id").split()]
     assert len(ids) == 3000
+
+
+def test_imports_take_bodies_beyond_the_ordinary_limit(world, rt):
+    """An import body may exceed --max-body-bytes (1 MiB) up to --max-upload-bytes; other
+    routes still refuse such a body with 413 before reading it."""
+    rows = need_rows(world, 1, description="x" * 20000) * 80  # about 1.6 MB of JSON
+    data = json.dumps(rows).encode()
+    assert len(data) > 1024 * 1024
+    before = world.count("needs")
+    assert send(world, rt, "needs", rows, expect=200).body == {"inserted": 80}
+    assert world.count("needs") == before + 80
+    r = world.call("POST", N, as_="admin", data=data,
+                   headers={"Content-Type": "application/json"}, expect=413)
+    validate(r.body, "Problem")
+    assert world.count("needs") == before + 80

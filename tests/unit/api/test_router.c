@@ -15,11 +15,11 @@ static void h_patch(struct rt_api_call_s *c) { (void)c; }
 static void h_decide(struct rt_api_call_s *c) { (void)c; }
 
 static const rt_route_t table[] = {
-    {RT_HTTP_POST, "/api/v1/needs", RT_ROLES_ANY, h_create},
-    {RT_HTTP_GET, "/api/v1/needs", RT_ROLES_ANY, h_list},
-    {RT_HTTP_PATCH, "/api/v1/needs/{id}", RT_ROLES_ANY, h_patch},
-    {RT_HTTP_GET, "/api/v1/needs/{id}", RT_ROLES_ANY, h_get},
-    {RT_HTTP_POST, "/api/v1/matches/{id}/decision", RT_ROLE_STATE, h_decide},
+    {RT_HTTP_POST, "/api/v1/needs", RT_ROLES_ANY, h_create, 0},
+    {RT_HTTP_GET, "/api/v1/needs", RT_ROLES_ANY, h_list, 0},
+    {RT_HTTP_PATCH, "/api/v1/needs/{id}", RT_ROLES_ANY, h_patch, 0},
+    {RT_HTTP_GET, "/api/v1/needs/{id}", RT_ROLES_ANY, h_get, 0},
+    {RT_HTTP_POST, "/api/v1/matches/{id}/decision", RT_ROLE_STATE, h_decide, 0},
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
