@@ -235,3 +235,22 @@ CREATE TRIGGER needs_check BEFORE INSERT OR UPDATE OF themes, languages, partici
   FOR EACH ROW EXECUTE FUNCTION rt_posting_check();
 CREATE TRIGGER offers_check BEFORE INSERT OR UPDATE OF themes, languages, participant_id, regions, countries ON offers
   FOR EACH ROW EXECUTE FUNCTION rt_posting_check();
+
+-- A participant's kind decides what its tokens and postings may be: a state cannot become
+-- a provider (or the reverse) once it has any. Donor and implementer are both providers.
+CREATE FUNCTION rt_participants_kind_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (OLD.kind IN ('donor', 'implementer') AND NEW.kind IN ('donor', 'implementer')) THEN
+    RETURN NEW;
+  END IF;
+  IF EXISTS (SELECT 1 FROM tokens WHERE participant_id = OLD.id)
+     OR EXISTS (SELECT 1 FROM needs WHERE participant_id = OLD.id)
+     OR EXISTS (SELECT 1 FROM offers WHERE participant_id = OLD.id) THEN
+    RAISE EXCEPTION 'a % with tokens or postings cannot become a %', OLD.kind, NEW.kind
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'participants_kind_in_use';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER participants_kind_check BEFORE UPDATE OF kind ON participants
+  FOR EACH ROW WHEN (OLD.kind IS DISTINCT FROM NEW.kind)
+  EXECUTE FUNCTION rt_participants_kind_check();

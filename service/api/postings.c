@@ -262,13 +262,16 @@ static void create_ready(rt_api_call_t *call, const rt_posting_kind_t *kind) {
     else if (!rc)
       rc = rt_buf_printf(&vals, ", $%d%s", p, f->cast);
   }
-  char *sql = rc ? NULL
-                 : rt_arena_printf(arena,
-                                   "WITH r AS (SELECT status FROM roundtables WHERE id = $1),"
-                                   " ins AS (INSERT INTO %s AS x (%s) SELECT %s FROM r"
-                                   " WHERE r.status <> 'closed' RETURNING %s)"
-                                   " SELECT (SELECT status FROM r), (SELECT * FROM ins)",
-                                   kind->table, cols.data, vals.data, kind->json_sql);
+  /* FOR SHARE: a roundtable being closed at this moment waits for the posting, or the
+   * posting sees it closed; it never lands in a closed roundtable. */
+  char *sql =
+      rc ? NULL
+         : rt_arena_printf(arena,
+                           "WITH r AS (SELECT status FROM roundtables WHERE id = $1 FOR SHARE),"
+                           " ins AS (INSERT INTO %s AS x (%s) SELECT %s FROM r"
+                           " WHERE r.status <> 'closed' RETURNING %s)"
+                           " SELECT (SELECT status FROM r), (SELECT * FROM ins)",
+                           kind->table, cols.data, vals.data, kind->json_sql);
   rt_buf_free(&cols);
   rt_buf_free(&vals);
   if (!sql) {
@@ -641,15 +644,16 @@ char *rt__postings_import_sql(rt_arena_t *arena, const rt_posting_kind_t *kind) 
   }
   char *sql =
       rc ? NULL
-         : rt_arena_printf(arena,
-                           "WITH rt AS (SELECT status FROM roundtables WHERE id = $1::bigint),"
-                           " ins AS (INSERT INTO %s (%s) SELECT %s FROM rt,"
-                           " json_to_recordset($2::json) AS r(%s)"
-                           " WHERE rt.status <> 'closed' RETURNING 1)"
-                           " SELECT (SELECT status FROM rt),"
-                           " CASE WHEN (SELECT status FROM rt) <> 'closed'"
-                           " THEN (SELECT count(*) FROM ins) END",
-                           kind->table, cols.data, vals.data, types.data);
+         : rt_arena_printf(
+               arena,
+               "WITH rt AS (SELECT status FROM roundtables WHERE id = $1::bigint FOR SHARE),"
+               " ins AS (INSERT INTO %s (%s) SELECT %s FROM rt,"
+               " json_to_recordset($2::json) AS r(%s)"
+               " WHERE rt.status <> 'closed' RETURNING 1)"
+               " SELECT (SELECT status FROM rt),"
+               " CASE WHEN (SELECT status FROM rt) <> 'closed'"
+               " THEN (SELECT count(*) FROM ins) END",
+               kind->table, cols.data, vals.data, types.data);
   rt_buf_free(&cols);
   rt_buf_free(&vals);
   rt_buf_free(&types);

@@ -76,6 +76,8 @@ static const struct {
     {"_posted_by_provider", "participant_id", "must be a donor or an implementer"},
     {"_role_matches_participant", "participant_id", "does not fit the role"},
     {"_party_roles_bound", "participant_id", "is required for this role"},
+    {"_kind_in_use", "kind",
+     "cannot change between state and provider once it has tokens or postings"},
     {"_state_has_country", "country", "is required for a state"},
     {"_region_matches_country", "region", "does not match the country's regional group"},
     {"_contact_email_check", "contact.email", "must be an email address"},

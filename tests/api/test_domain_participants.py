@@ -261,3 +261,19 @@ def test_unicode_is_kept_byte_exact(world):
     world.post(P, {"name": "🚀" * 200, "kind": "donor"})
     r = world.call("POST", P, body={"name": "国" * 201, "kind": "donor"}, expect=422)
     assert fields_of(r.body) == ["name"]
+
+
+def test_kind_cannot_cross_between_state_and_provider_once_in_use(world):
+    """A state with a token (or postings) cannot become a provider, nor the reverse, since
+    its tokens and postings were made for its kind; donor <-> implementer stays allowed."""
+    s = world.post(P, {"name": "Ruritania", "kind": "state", "country": "MLT"})
+    world.new_token("state", s["id"])
+    before = world.fingerprint()
+    r = world.call("PATCH", P1, s["id"], body={"kind": "donor"}, expect=422)
+    assert fields_of(r.body) == ["kind"]
+    assert world.fingerprint() == before
+    d = world.post(P, {"name": "Fund B", "kind": "donor"})
+    world.new_token("provider", d["id"])
+    assert world.patch(P1, d["id"], {"kind": "implementer"})["kind"] == "implementer"
+    r = world.call("PATCH", P1, d["id"], body={"kind": "state", "country": "MLT"}, expect=422)
+    assert fields_of(r.body) == ["kind"]
