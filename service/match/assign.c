@@ -1,0 +1,640 @@
+/* The assignment: a maximum-weight b-matching, solved exactly as a min-cost flow.
+ *
+ * Network: need n --(cost -s, cap 1)--> offer o --(cost 0, cap capacity left)--> T, and a
+ * "stay unmatched" edge n --(cost 0)--> T. Every unit of a need's partners left is routed from
+ * that need to T along a shortest path (successive shortest paths, Dijkstra on reduced costs with
+ * potentials p); a need stops as soon as its own "stay unmatched" edge is the shortest path,
+ * i.e. no augmenting path adds score any more. At the end the potentials are an optimal dual:
+ * u_n = p(n) >= 0, v_o = -p(o) >= 0, u_n + v_o >= s(n, o) for every edge not used.
+ *
+ * Pruning and certificate: the graph holds each need's best L pairs only. A pruned pair (n, o)
+ * can improve the optimum only if s(n, o) > u_n + v_o; every pruned pair of n scores at most the
+ * L-th best score s_L(n), so a need with u_n >= s_L(n) is certified without looking at its pairs,
+ * and only the others' rows are rescored and checked. Violators join the graph and the solve is
+ * repeated; when no pair violates, the duals prove the matching optimal for the full graph. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "match_internal.h"
+
+#define DEFAULT_CANDIDATES 16
+#define BLOCK_NEEDS 16
+#define SCAN_TILE 512
+
+typedef struct heap_item_s {
+  int64_t d;
+  uint32_t v;
+} heap_item_t;
+
+typedef struct extra_s {
+  uint32_t n, o;
+  int32_t s;
+} extra_t;
+
+typedef struct run_s {
+  const rt_match_instance_t *inst;
+  const rt_match_weights_t *w;
+  const rt_match_assign_opts_t *opts;
+  rt_arena_t arena;
+  int32_t t0; /* least score of an edge: max(min_score, 1) in score units */
+  uint32_t N, M;
+  /* the pruned candidates of each need (from the scan) and what certificates added */
+  uint32_t *base_start; /* N + 1 */
+  uint32_t *base_o;
+  int32_t *base_s;
+  uint32_t *deg_full; /* feasible pairs of n scoring at least t0 */
+  int32_t *s_last;    /* the least kept score when something was pruned, else -1 */
+  extra_t *extra;
+  size_t n_extra, cap_extra;
+  /* the graph of the current round (CSR by need) */
+  uint32_t *estart, *eo, *en;
+  int32_t *es;
+  uint8_t *used;
+  int32_t *nxt, *prv, *ohead; /* used edges of each offer, doubly linked */
+  uint32_t *ofree, *nsup;
+  int64_t *p; /* potentials: needs then offers */
+  /* Dijkstra */
+  int64_t *dist;
+  uint32_t *gen;
+  int32_t *pred;
+  uint32_t cur_gen;
+  uint32_t *scanned;
+  heap_item_t *heap;
+  size_t heap_cap;
+  /* progress */
+  double last_progress;
+  rt_match_stats_t *stats;
+} run_t;
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int progress(run_t *r, double f) {
+  if (f < r->last_progress)
+    f = r->last_progress;
+  r->last_progress = f;
+  if (r->opts->progress && r->opts->progress(r->opts->progress_ctx, f))
+    return RT_ECANCELED;
+  return 0;
+}
+
+static void *ralloc(run_t *r, size_t count, size_t size) {
+  if (size && count > SIZE_MAX / size)
+    return NULL;
+  return rt__match_alloc(&r->arena, count * size);
+}
+
+/* Keys order pairs by score, then by internal offer index (= id order), both descending. */
+static uint64_t key_of(int32_t s, uint32_t o) {
+  return (uint64_t)(uint32_t)s << 32 | (UINT32_MAX - o);
+}
+
+/* Moves the k largest of n distinct keys to a[0..k) (in no order), k < n: quickselect with a
+ * three-way partition. Everything left of lo is larger than [lo, hi), everything from hi on is
+ * smaller. */
+static void select_top(uint64_t *a, size_t n, size_t k) {
+  size_t lo = 0, hi = n;
+  while (hi - lo > 1) {
+    uint64_t x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1];
+    uint64_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+    size_t lt = lo, i = lo, gt = hi;
+    while (i < gt) {
+      uint64_t t = a[i];
+      if (t > pivot) {
+        a[i++] = a[lt];
+        a[lt++] = t;
+      } else if (t < pivot) {
+        a[i] = a[--gt];
+        a[gt] = t;
+      } else {
+        i++;
+      }
+    }
+    if (k <= lt)
+      hi = lt;
+    else if (k <= gt)
+      return;
+    else
+      lo = gt;
+  }
+}
+
+/* Pass 1: score every pair once, keep each need's best L. */
+static int scan(run_t *r) {
+  const rt_match_instance_t *inst = r->inst;
+  uint32_t N = r->N, M = r->M, mp = inst->m_pad;
+  size_t L = r->opts->candidates ? r->opts->candidates : DEFAULT_CANDIDATES;
+  uint32_t *open = ralloc(r, N + 1, sizeof(uint32_t));
+  rt__need_ctx_t *ctx = ralloc(r, BLOCK_NEEDS, sizeof(rt__need_ctx_t));
+  int32_t *rows = ralloc(r, (size_t)BLOCK_NEEDS * mp + 1, sizeof(int32_t));
+  uint8_t *cnt = ralloc(r, SCAN_TILE, 1);
+  uint64_t *keys = ralloc(r, (size_t)M + 1, sizeof(uint64_t)); /* + 1: a spare for the store */
+  r->base_start = ralloc(r, N + 1, sizeof(uint32_t));
+  r->deg_full = ralloc(r, N + 1, sizeof(uint32_t));
+  r->s_last = ralloc(r, N + 1, sizeof(int32_t));
+  if (!open || !ctx || !rows || !cnt || !keys || !r->base_start || !r->deg_full || !r->s_last)
+    return RT_ENOMEM;
+  /* The kept pairs are appended to a growing array. */
+  size_t cap = (size_t)N * 8 + 64, used = 0;
+  uint32_t *bo = malloc(cap * sizeof(uint32_t));
+  int32_t *bs = malloc(cap * sizeof(int32_t));
+  int rc = RT_ENOMEM;
+  if (!bo || !bs)
+    goto out;
+  uint32_t n_open = 0;
+  for (uint32_t n = 0; n < N; n++) {
+    r->deg_full[n] = 0;
+    r->s_last[n] = -1;
+    if (inst->n.open[n])
+      open[n_open++] = n;
+  }
+  r->stats->pairs_scored = (uint64_t)n_open * M;
+  uint64_t feasible = 0;
+  uint32_t next_need = 0; /* needs below this have their base_start set */
+  for (uint32_t b0 = 0; b0 < n_open; b0 += BLOCK_NEEDS) {
+    uint32_t nb = n_open - b0 < BLOCK_NEEDS ? n_open - b0 : BLOCK_NEEDS;
+    for (uint32_t i = 0; i < nb; i++)
+      rt__need_ctx(inst, open[b0 + i], r->w, &ctx[i]);
+    /* tile-major, so a tile of offers stays in cache across the block of needs */
+    for (uint32_t o0 = 0; o0 < mp; o0 += SCAN_TILE) {
+      uint32_t o1 = o0 + SCAN_TILE < mp ? o0 + SCAN_TILE : mp;
+      for (uint32_t i = 0; i < nb; i++)
+        rt__score_range(inst, &ctx[i], o0, o1, rows + (size_t)i * mp + o0, cnt);
+    }
+    for (uint32_t i = 0; i < nb; i++) {
+      uint32_t n = open[b0 + i];
+      int32_t *row = rows + (size_t)i * mp;
+      rt__apply_exclusions(inst, n, 0, mp, row);
+      for (; next_need <= n; next_need++)
+        r->base_start[next_need] = (uint32_t)used;
+      /* Branch-free compaction: with one pair in eight feasible, a branch here would
+       * mispredict often enough to cost more than the scoring. */
+      uint32_t f = 0;
+      size_t deg = 0;
+      const int32_t t0 = inst->n.left[n] ? r->t0 : INT32_MAX;
+      for (uint32_t o = 0; o < M; o++) {
+        f += row[o] >= 0;
+        keys[deg] = key_of(row[o], o);
+        deg += row[o] >= t0;
+      }
+      feasible += f;
+      if (inst->n.left[n] == 0)
+        continue;
+      r->deg_full[n] = (uint32_t)deg;
+      size_t keep = L > SIZE_MAX - inst->n.left[n] ? SIZE_MAX : L + inst->n.left[n];
+      if (deg > keep) {
+        select_top(keys, deg, keep);
+        uint64_t least = keys[0];
+        for (size_t k = 1; k < keep; k++)
+          least = keys[k] < least ? keys[k] : least;
+        r->s_last[n] = (int32_t)(least >> 32);
+        deg = keep;
+      }
+      if (used + deg > cap) {
+        size_t ncap = (used + deg) * 2;
+        uint32_t *nbo = realloc(bo, ncap * sizeof(uint32_t));
+        if (!nbo)
+          goto out;
+        bo = nbo;
+        int32_t *nbs = realloc(bs, ncap * sizeof(int32_t));
+        if (!nbs)
+          goto out;
+        bs = nbs;
+        cap = ncap;
+      }
+      for (size_t k = 0; k < deg; k++) {
+        bo[used] = UINT32_MAX - (uint32_t)keys[k];
+        bs[used++] = (int32_t)(keys[k] >> 32);
+      }
+    }
+    if ((rc = progress(r, 0.5 * (b0 + nb) / (n_open ? n_open : 1))) < 0)
+      goto out;
+  }
+  for (; next_need <= N; next_need++)
+    r->base_start[next_need] = (uint32_t)used;
+  r->stats->feasible_pairs = feasible;
+  r->base_o = ralloc(r, used + 1, sizeof(uint32_t));
+  r->base_s = ralloc(r, used + 1, sizeof(int32_t));
+  rc = RT_ENOMEM;
+  if (!r->base_o || !r->base_s)
+    goto out;
+  memcpy(r->base_o, bo, used * sizeof(uint32_t));
+  memcpy(r->base_s, bs, used * sizeof(int32_t));
+  rc = 0;
+out:
+  free(bo);
+  free(bs);
+  return rc;
+}
+
+static int cmp_extra(const void *a, const void *b) {
+  const extra_t *x = a, *y = b;
+  if (x->n != y->n)
+    return x->n < y->n ? -1 : 1;
+  return x->o < y->o ? -1 : x->o > y->o;
+}
+
+/* Builds this round's CSR graph from the kept pairs and the certificate's additions, and resets
+ * the flow and the potentials. */
+static int build_graph(run_t *r) {
+  const rt_match_instance_t *inst = r->inst;
+  uint32_t N = r->N, M = r->M;
+  if (r->n_extra)
+    qsort(r->extra, r->n_extra, sizeof(extra_t), cmp_extra);
+  size_t E = r->base_start[N] + r->n_extra;
+  r->estart = ralloc(r, N + 1, sizeof(uint32_t));
+  r->eo = ralloc(r, E + 1, sizeof(uint32_t));
+  r->en = ralloc(r, E + 1, sizeof(uint32_t));
+  r->es = ralloc(r, E + 1, sizeof(int32_t));
+  r->used = ralloc(r, E + 1, 1);
+  r->nxt = ralloc(r, E + 1, sizeof(int32_t));
+  r->prv = ralloc(r, E + 1, sizeof(int32_t));
+  if (!r->estart || !r->eo || !r->en || !r->es || !r->used || !r->nxt || !r->prv)
+    return RT_ENOMEM;
+  size_t e = 0, x = 0;
+  for (uint32_t n = 0; n < N; n++) {
+    r->estart[n] = (uint32_t)e;
+    for (uint32_t k = r->base_start[n]; k < r->base_start[n + 1]; k++, e++) {
+      r->eo[e] = r->base_o[k];
+      r->es[e] = r->base_s[k];
+      r->en[e] = n;
+    }
+    for (; x < r->n_extra && r->extra[x].n == n; x++, e++) {
+      r->eo[e] = r->extra[x].o;
+      r->es[e] = r->extra[x].s;
+      r->en[e] = n;
+    }
+  }
+  r->estart[N] = (uint32_t)e;
+  memset(r->used, 0, E + 1);
+  for (uint32_t o = 0; o < M; o++) {
+    r->ohead[o] = -1;
+    r->ofree[o] = inst->o.left[o];
+    r->p[N + o] = 0;
+  }
+  for (uint32_t n = 0; n < N; n++) {
+    int32_t best = 0;
+    for (uint32_t k = r->estart[n]; k < r->estart[n + 1]; k++)
+      best = r->es[k] > best ? r->es[k] : best;
+    r->p[n] = best;
+    r->nsup[n] = inst->n.left[n];
+  }
+  r->stats->candidate_edges = E;
+  return 0;
+}
+
+static int heap_push(run_t *r, size_t *len, int64_t d, uint32_t v) {
+  if (*len == r->heap_cap) {
+    size_t ncap = r->heap_cap ? r->heap_cap * 2 : 1024;
+    heap_item_t *h = realloc(r->heap, ncap * sizeof(heap_item_t));
+    if (!h)
+      return RT_ENOMEM;
+    r->heap = h;
+    r->heap_cap = ncap;
+  }
+  heap_item_t *h = r->heap, x = {d, v};
+  size_t i = (*len)++;
+  while (i > 0) {
+    size_t p = (i - 1) / 2;
+    if (h[p].d < x.d || (h[p].d == x.d && h[p].v <= x.v))
+      break;
+    h[i] = h[p];
+    i = p;
+  }
+  h[i] = x;
+  return 0;
+}
+
+static heap_item_t heap_pop(run_t *r, size_t *len) {
+  heap_item_t *h = r->heap, top = h[0], x = h[--(*len)];
+  size_t i = 0, n = *len;
+  for (;;) {
+    size_t l = 2 * i + 1, m = i;
+    const heap_item_t *best = &x;
+    if (l < n && (h[l].d < best->d || (h[l].d == best->d && h[l].v < best->v)))
+      m = l, best = &h[l];
+    if (l + 1 < n && (h[l + 1].d < best->d || (h[l + 1].d == best->d && h[l + 1].v < best->v)))
+      m = l + 1;
+    if (m == i)
+      break;
+    h[i] = h[m];
+    i = m;
+  }
+  if (n)
+    h[i] = x;
+  return top;
+}
+
+static void use_edge(run_t *r, uint32_t e) {
+  uint32_t o = r->eo[e];
+  r->used[e] = 1;
+  r->prv[e] = -1;
+  r->nxt[e] = r->ohead[o];
+  if (r->ohead[o] >= 0)
+    r->prv[r->ohead[o]] = (int32_t)e;
+  r->ohead[o] = (int32_t)e;
+}
+
+static void unuse_edge(run_t *r, uint32_t e) {
+  uint32_t o = r->eo[e];
+  r->used[e] = 0;
+  if (r->prv[e] >= 0)
+    r->nxt[r->prv[e]] = r->nxt[e];
+  else
+    r->ohead[o] = r->nxt[e];
+  if (r->nxt[e] >= 0)
+    r->prv[r->nxt[e]] = r->prv[e];
+}
+
+#define SCANNED 0x80000000u
+
+/* Lowers the tentative distance of u to du (reached over edge e), unless u is already final. */
+static int relax(run_t *r, size_t *hl, uint32_t g, uint32_t u, int64_t du, int32_t e) {
+  if ((r->gen[u] & ~SCANNED) == g && ((r->gen[u] & SCANNED) || du >= r->dist[u]))
+    return 0;
+  r->gen[u] = g;
+  r->dist[u] = du;
+  r->pred[u] = e;
+  return heap_push(r, hl, du, u);
+}
+
+/* One shortest path from need n0 to T; augments along it unless it is n0's own "stay
+ * unmatched" edge. Returns 1 when it augmented, 0 when n0 is done, or an error. */
+static int augment_from(run_t *r, uint32_t n0) {
+  const uint32_t N = r->N;
+  const int64_t INF = INT64_MAX / 4;
+  uint32_t g = ++r->cur_gen;
+  size_t hl = 0, ns = 0;
+  int64_t bestT = INF;
+  int32_t predT = -1; /* >= 0: via offer (node index); encoded below */
+  bool predT_dummy = false;
+  r->dist[n0] = 0;
+  r->gen[n0] = g;
+  r->pred[n0] = -1;
+  int rc = heap_push(r, &hl, 0, n0);
+  if (rc < 0)
+    return rc;
+  while (hl) {
+    heap_item_t it = heap_pop(r, &hl);
+    uint32_t v = it.v;
+    if (it.d != r->dist[v] || r->gen[v] != g)
+      continue;
+    if (it.d >= bestT)
+      break;
+    r->gen[v] = g | SCANNED;
+    r->scanned[ns++] = v;
+    int64_t d = it.d;
+    if (v < N) {
+      int64_t nd = d + r->p[v]; /* stay unmatched: reduced cost p(n) - p(T), p(T) = 0 */
+      if (nd < bestT) {
+        bestT = nd;
+        predT = (int32_t)v;
+        predT_dummy = true;
+      }
+      for (uint32_t e = r->estart[v]; e < r->estart[v + 1]; e++) {
+        if (r->used[e])
+          continue;
+        uint32_t u = N + r->eo[e];
+        int64_t du = d + r->p[v] - r->p[u] - r->es[e];
+        if ((rc = relax(r, &hl, g, u, du, (int32_t)e)) < 0)
+          return rc;
+      }
+    } else {
+      uint32_t o = v - N;
+      if (r->ofree[o] > 0) {
+        int64_t nd = d + r->p[v];
+        if (nd < bestT) {
+          bestT = nd;
+          predT = (int32_t)v;
+          predT_dummy = false;
+        }
+      }
+      for (int32_t e = r->ohead[o]; e >= 0; e = r->nxt[e]) {
+        uint32_t u = r->en[e];
+        int64_t du = d + r->es[e] + r->p[v] - r->p[u];
+        if ((rc = relax(r, &hl, g, u, du, e)) < 0)
+          return rc;
+      }
+    }
+  }
+  /* potentials: p += dist - D on scanned nodes keeps every reduced cost non-negative */
+  for (size_t i = 0; i < ns; i++) {
+    uint32_t v = r->scanned[i];
+    r->p[v] += r->dist[v] - bestT;
+  }
+  if (predT_dummy && (uint32_t)predT == n0)
+    return 0;
+  uint32_t x = (uint32_t)predT;
+  if (!predT_dummy)
+    r->ofree[x - N]--;
+  for (;;) {
+    if (x >= N) { /* an offer, reached over a forward edge */
+      uint32_t e = (uint32_t)r->pred[x];
+      use_edge(r, e);
+      x = r->en[e];
+    } else {
+      if (x == n0)
+        break;
+      uint32_t e = (uint32_t)r->pred[x]; /* a need, reached over its used edge backwards */
+      unuse_edge(r, e);
+      x = N + r->eo[e];
+    }
+  }
+  r->nsup[n0]--;
+  r->stats->augmentations++;
+  return 1;
+}
+
+static int solve(run_t *r) {
+  int rc = build_graph(r);
+  if (rc < 0)
+    return rc;
+  uint32_t *gen = r->gen;
+  memset(gen, 0, ((size_t)r->N + r->M) * sizeof(uint32_t));
+  r->cur_gen = 0;
+  for (uint32_t n = 0; n < r->N; n++) {
+    while (r->nsup[n] > 0 && r->estart[n] < r->estart[n + 1]) {
+      if ((rc = augment_from(r, n)) < 0)
+        return rc;
+      if (rc == 0)
+        break;
+    }
+    if ((n & 255) == 255 && (rc = progress(r, 0.5 + 0.4 * (n + 1) / r->N)) < 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* Looks for pruned pairs whose score exceeds u_n + v_o. Returns how many were added. */
+static int certify(run_t *r, size_t *added) {
+  const rt_match_instance_t *inst = r->inst;
+  uint32_t N = r->N, M = r->M, mp = inst->m_pad;
+  *added = 0;
+  int32_t *row = NULL;
+  uint8_t *cnt = NULL;
+  uint32_t *stamp = NULL;
+  int rc = RT_ENOMEM;
+  for (uint32_t n = 0; n < N; n++) {
+    uint32_t kept = r->estart[n + 1] - r->estart[n];
+    if (r->deg_full[n] <= kept || r->p[n] >= r->s_last[n])
+      continue;
+    if (!row) {
+      row = malloc((size_t)mp * sizeof(int32_t) + 4);
+      cnt = malloc((size_t)mp + 4);
+      stamp = calloc((size_t)M + 1, sizeof(uint32_t));
+      if (!row || !cnt || !stamp)
+        goto out;
+    }
+    r->stats->rescanned_needs++;
+    rt__need_ctx_t c;
+    rt__need_ctx(inst, n, r->w, &c);
+    rt__score_range(inst, &c, 0, mp, row, cnt);
+    rt__apply_exclusions(inst, n, 0, mp, row);
+    for (uint32_t e = r->estart[n]; e < r->estart[n + 1]; e++)
+      stamp[r->eo[e]] = n + 1;
+    for (uint32_t o = 0; o < M; o++) {
+      if (row[o] < r->t0 || stamp[o] == n + 1)
+        continue;
+      if ((int64_t)row[o] > r->p[n] - r->p[N + o]) { /* score > u_n + v_o */
+        if (r->n_extra == r->cap_extra) {
+          size_t ncap = r->cap_extra ? r->cap_extra * 2 : 256;
+          extra_t *x = realloc(r->extra, ncap * sizeof(extra_t));
+          if (!x)
+            goto out;
+          r->extra = x;
+          r->cap_extra = ncap;
+        }
+        r->extra[r->n_extra++] = (extra_t){n, o, row[o]};
+        (*added)++;
+      }
+    }
+    if ((n & 255) == 255 && (rc = progress(r, 0.9 + 0.1 * (n + 1) / N)) < 0)
+      goto out;
+  }
+  rc = 0;
+out:
+  free(row);
+  free(cnt);
+  free(stamp);
+  return rc;
+}
+
+static int cmp_proposal(const void *a, const void *b) {
+  const rt_match_proposal_t *x = a, *y = b;
+  if (x->score_q != y->score_q)
+    return x->score_q > y->score_q ? -1 : 1;
+  if (x->need_id != y->need_id)
+    return x->need_id < y->need_id ? -1 : 1;
+  return x->offer_id < y->offer_id ? -1 : x->offer_id > y->offer_id;
+}
+
+static int emit(run_t *r, rt_match_result_t *out) {
+  const rt_match_instance_t *inst = r->inst;
+  size_t E = r->estart[r->N], k = 0;
+  for (size_t e = 0; e < E; e++)
+    k += r->used[e];
+  out->proposals = malloc((k ? k : 1) * sizeof(rt_match_proposal_t));
+  if (!out->proposals)
+    return RT_ENOMEM;
+  out->mem = out->proposals;
+  int64_t total = 0;
+  k = 0;
+  for (size_t e = 0; e < E; e++) {
+    if (!r->used[e])
+      continue;
+    rt_match_proposal_t *p = &out->proposals[k++];
+    uint32_t n = r->en[e], o = r->eo[e];
+    p->need = inst->need_ext[n];
+    p->offer = inst->offer_ext[o];
+    p->need_id = inst->n.id[n];
+    p->offer_id = inst->o.id[o];
+    p->score_q = r->es[e];
+    p->score = (double)r->es[e] / RT_MATCH_SCORE_ONE;
+    total += r->es[e];
+  }
+  qsort(out->proposals, k, sizeof(rt_match_proposal_t), cmp_proposal);
+  out->n_proposals = k;
+  out->stats.matches = k;
+  out->stats.total_score_q = total;
+  out->stats.total_score = (double)total / RT_MATCH_SCORE_ONE;
+  return 0;
+}
+
+int rt_match_assign(const rt_match_instance_t *inst, const rt_match_weights_t *w,
+                    const rt_match_assign_opts_t *opts, rt_match_result_t *out) {
+  if (!out)
+    return RT_EINVAL;
+  memset(out, 0, sizeof(*out));
+  rt_match_assign_opts_t defaults = {0};
+  if (!opts)
+    opts = &defaults;
+  if (!inst || !rt__weights_ok(w) || !(opts->min_score == opts->min_score))
+    return RT_EINVAL;
+  double t_start = now_ms();
+  run_t r;
+  memset(&r, 0, sizeof(r));
+  r.inst = inst;
+  r.w = w;
+  r.opts = opts;
+  r.stats = &out->stats;
+  r.N = inst->n_needs;
+  r.M = inst->n_offers;
+  rt_arena_init(&r.arena, 1 << 20);
+  double thr = opts->min_score * RT_MATCH_SCORE_ONE;
+  r.t0 = thr <= 1 ? 1 : thr > RT_MATCH_SCORE_ONE ? RT_MATCH_SCORE_ONE + 1 : (int32_t)thr;
+  if ((double)r.t0 < thr)
+    r.t0++; /* ceil: a pair qualifies when score_q / 2^30 >= min_score */
+  out->stats.needs = r.N;
+  out->stats.offers = r.M;
+  size_t nodes = (size_t)r.N + r.M + 1;
+  int rc = RT_ENOMEM;
+  r.ohead = ralloc(&r, r.M + 1, sizeof(int32_t));
+  r.ofree = ralloc(&r, r.M + 1, sizeof(uint32_t));
+  r.nsup = ralloc(&r, r.N + 1, sizeof(uint32_t));
+  r.p = ralloc(&r, nodes, sizeof(int64_t));
+  r.dist = ralloc(&r, nodes, sizeof(int64_t));
+  r.gen = ralloc(&r, nodes, sizeof(uint32_t));
+  r.pred = ralloc(&r, nodes, sizeof(int32_t));
+  r.scanned = ralloc(&r, nodes, sizeof(uint32_t));
+  if (!r.ohead || !r.ofree || !r.nsup || !r.p || !r.dist || !r.gen || !r.pred || !r.scanned)
+    goto fail;
+  if ((rc = progress(&r, 0)) < 0 || (rc = scan(&r)) < 0)
+    goto fail;
+  for (;;) {
+    out->stats.rounds++;
+    if ((rc = solve(&r)) < 0)
+      goto fail;
+    size_t added;
+    if ((rc = certify(&r, &added)) < 0)
+      goto fail;
+    out->stats.added_edges += added;
+    if (!added)
+      break;
+  }
+  if ((rc = emit(&r, out)) < 0)
+    goto fail;
+  if ((rc = progress(&r, 1.0)) < 0)
+    goto fail;
+  free(r.heap);
+  free(r.extra);
+  rt_arena_reset(&r.arena);
+  out->stats.elapsed_ms = now_ms() - t_start;
+  return 0;
+fail:
+  free(r.heap);
+  free(r.extra);
+  rt_arena_reset(&r.arena);
+  rt_match_result_free(out);
+  return rc;
+}
+
+void rt_match_result_free(rt_match_result_t *r) {
+  if (!r)
+    return;
+  free(r->mem);
+  memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,462 @@
+/* The assignment is exactly optimal: against brute force on many small random instances, against
+ * an independent, plain solver (Bellman-Ford successive shortest paths, no potentials, no
+ * pruning) on larger ones, and equal to itself with and without pruning. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "gen.h"
+#include "roundtable/match.h"
+
+typedef struct edge_s {
+  size_t n, o;
+  int32_t s;
+} edge_t;
+
+/* Feasible pairs scoring at least thr (score units), from the engine's score rows. */
+static size_t feasible_edges(const rt_match_instance_t *inst, const rt_match_weights_t *w,
+                             int64_t thr, edge_t **out) {
+  size_t nn = rt_match_instance_needs(inst), no = rt_match_instance_offers(inst), k = 0;
+  edge_t *e = malloc((nn * no + 1) * sizeof(edge_t));
+  int32_t *row = malloc((no + 1) * sizeof(int32_t));
+  assert_non_null(e);
+  assert_non_null(row);
+  for (size_t n = 0; n < nn; n++) {
+    assert_int_equal(rt_match_score_row(inst, n, w, row), 0);
+    for (size_t o = 0; o < no; o++)
+      if (row[o] >= 0 && row[o] >= thr && row[o] > 0)
+        e[k++] = (edge_t){n, o, row[o]};
+  }
+  free(row);
+  *out = e;
+  return k;
+}
+
+static int64_t thr_of(double min_score) {
+  double t = min_score * RT_MATCH_SCORE_ONE;
+  int64_t q = (int64_t)t;
+  return (double)q < t ? q + 1 : q;
+}
+
+/* Every proposal is feasible, new, scores at least min_score, and no side is over its limit. */
+static int64_t check_valid(const rt_match_instance_t *inst, const rt_match_weights_t *w,
+                           double min_score, const rt_match_result_t *res) {
+  size_t nn = rt_match_instance_needs(inst), no = rt_match_instance_offers(inst);
+  uint32_t *nc = calloc(nn + 1, sizeof(uint32_t)), *oc = calloc(no + 1, sizeof(uint32_t));
+  int64_t total = 0;
+  for (size_t i = 0; i < res->n_proposals; i++) {
+    const rt_match_proposal_t *p = &res->proposals[i];
+    rt_match_reason_t why;
+    assert_int_equal(rt_match_feasible(inst, p->need, p->offer, &why), 0);
+    assert_int_equal(why, RT_MATCH_FEASIBLE);
+    rt_match_breakdown_t b;
+    assert_int_equal(rt_match_score(inst, p->need, p->offer, w, &b), 0);
+    assert_int_equal(b.score_q, p->score_q);
+    assert_true(p->score >= min_score);
+    for (size_t j = 0; j < i; j++)
+      assert_false(res->proposals[j].need == p->need && res->proposals[j].offer == p->offer);
+    if (i > 0) /* best first, then need id, then offer id */
+      assert_true(res->proposals[i - 1].score_q > p->score_q ||
+                  (res->proposals[i - 1].score_q == p->score_q &&
+                   (res->proposals[i - 1].need_id < p->need_id ||
+                    (res->proposals[i - 1].need_id == p->need_id &&
+                     res->proposals[i - 1].offer_id < p->offer_id))));
+    nc[p->need]++;
+    oc[p->offer]++;
+    total += p->score_q;
+  }
+  for (size_t n = 0; n < nn; n++)
+    assert_true(nc[n] <= rt_match_need_partners_left(inst, n));
+  for (size_t o = 0; o < no; o++)
+    assert_true(oc[o] <= rt_match_offer_capacity_left(inst, o));
+  assert_int_equal(total, res->stats.total_score_q);
+  assert_int_equal(res->n_proposals, res->stats.matches);
+  free(nc);
+  free(oc);
+  return total;
+}
+
+/* ---- brute force: every subset of edges, depth first with a simple bound ---- */
+
+typedef struct bf_s {
+  const edge_t *e;
+  size_t ne;
+  uint32_t *nleft, *oleft;
+  int64_t *suffix; /* sum of scores from edge i on */
+  int64_t best;
+} bf_t;
+
+static void bf(bf_t *b, size_t i, int64_t cur) {
+  if (cur > b->best)
+    b->best = cur;
+  if (i == b->ne || cur + b->suffix[i] <= b->best)
+    return;
+  const edge_t *e = &b->e[i];
+  if (b->nleft[e->n] && b->oleft[e->o]) {
+    b->nleft[e->n]--;
+    b->oleft[e->o]--;
+    bf(b, i + 1, cur + e->s);
+    b->nleft[e->n]++;
+    b->oleft[e->o]++;
+  }
+  bf(b, i + 1, cur);
+}
+
+static int64_t brute_force(const rt_match_instance_t *inst, const edge_t *e, size_t ne) {
+  size_t nn = rt_match_instance_needs(inst), no = rt_match_instance_offers(inst);
+  bf_t b = {e, ne, calloc(nn + 1, 4), calloc(no + 1, 4), calloc(ne + 1, 8), 0};
+  for (size_t n = 0; n < nn; n++)
+    b.nleft[n] = rt_match_need_partners_left(inst, n);
+  for (size_t o = 0; o < no; o++)
+    b.oleft[o] = rt_match_offer_capacity_left(inst, o);
+  for (size_t i = ne; i-- > 0;)
+    b.suffix[i] = b.suffix[i + 1] + e[i].s;
+  bf(&b, 0, 0);
+  free(b.nleft);
+  free(b.oleft);
+  free(b.suffix);
+  return b.best;
+}
+
+/* ---- the independent solver: min-cost flow by Bellman-Ford (queue) shortest paths ---- */
+
+typedef struct arc_s {
+  int to, rev;
+  int64_t cap, cost;
+} arc_t;
+
+static void add_arc(arc_t *a, int *m, int from, int to, int64_t cap, int64_t cost, int *from_of) {
+  a[*m] = (arc_t){to, *m + 1, cap, cost};
+  from_of[*m] = from;
+  a[*m + 1] = (arc_t){from, *m, 0, -cost};
+  from_of[*m + 1] = to;
+  *m += 2;
+}
+
+static int64_t plain_solver(const rt_match_instance_t *inst, const edge_t *e, size_t ne) {
+  int nn = (int)rt_match_instance_needs(inst), no = (int)rt_match_instance_offers(inst);
+  int S = 0, T = nn + no + 1, V = T + 1;
+  int cap = (int)(2 * (ne + (size_t)nn + (size_t)no) + 2);
+  arc_t *a = calloc((size_t)cap, sizeof(arc_t));
+  int *from = calloc((size_t)cap, sizeof(int));
+  int m = 0;
+  for (int n = 0; n < nn; n++)
+    add_arc(a, &m, S, 1 + n, rt_match_need_partners_left(inst, (size_t)n), 0, from);
+  for (size_t i = 0; i < ne; i++)
+    add_arc(a, &m, 1 + (int)e[i].n, 1 + nn + (int)e[i].o, 1, -(int64_t)e[i].s, from);
+  for (int o = 0; o < no; o++)
+    add_arc(a, &m, 1 + nn + o, T, rt_match_offer_capacity_left(inst, (size_t)o), 0, from);
+  int64_t *dist = malloc((size_t)V * sizeof(int64_t));
+  int *pred = malloc((size_t)V * sizeof(int));
+  int64_t total = 0;
+  for (;;) {
+    /* Bellman-Ford over the residual arcs until nothing changes */
+    for (int v = 0; v < V; v++)
+      dist[v] = INT64_MAX, pred[v] = -1;
+    dist[S] = 0;
+    for (int round = 0; round < V; round++) {
+      int changed = 0;
+      for (int k = 0; k < m; k++) {
+        int u = from[k];
+        if (a[k].cap > 0 && dist[u] != INT64_MAX && dist[u] + a[k].cost < dist[a[k].to]) {
+          dist[a[k].to] = dist[u] + a[k].cost;
+          pred[a[k].to] = k;
+          changed = 1;
+        }
+      }
+      if (!changed)
+        break;
+    }
+    if (dist[T] == INT64_MAX || dist[T] >= 0)
+      break; /* only paths that add score are worth taking */
+    for (int v = T; v != S; v = from[pred[v]]) {
+      a[pred[v]].cap -= 1;
+      a[a[pred[v]].rev].cap += 1;
+    }
+    total += -dist[T];
+  }
+  free(a);
+  free(from);
+  free(dist);
+  free(pred);
+  return total;
+}
+
+static void random_weights(tg_rng_t *r, rt_match_weights_t *w) {
+  if (tg_below(r, 2)) {
+    rt_match_weights_default(w);
+    return;
+  }
+  const char *names[RT_MATCH_CRITERIA];
+  double vals[RT_MATCH_CRITERIA];
+  for (int c = 0; c < RT_MATCH_CRITERIA; c++) {
+    names[c] = rt_match_criterion_name(c);
+    vals[c] = tg_below(r, 4) ? tg_below(r, 100) / 100.0 : 0;
+  }
+  vals[0] += 0.01;
+  assert_int_equal(rt_match_weights_make(w, names, vals, RT_MATCH_CRITERIA, NULL, 0), 0);
+}
+
+static void test_against_brute_force(void **state) {
+  (void)state;
+  static const double mins[] = {0, 0, 0.3, 0.45, 0.55, 0.7};
+  static const size_t cands[] = {0, 1, 2, SIZE_MAX};
+  /* RT_MATCH_BRUTE=N runs N instances with proposals instead of 500, for a longer soak. */
+  const char *soak = getenv("RT_MATCH_BRUTE");
+  int target = soak ? atoi(soak) : 500, tested = 0, nonempty = 0;
+  for (uint64_t seed = 1; nonempty < target; seed++) {
+    tg_rng_t r = {seed * 31};
+    tg_t g;
+    tg_opts_t o = {.langs = 2 + tg_below(&r, 2),
+                   .pairs = tg_below(&r, 4),
+                   .max_partners = 1 + tg_below(&r, 3),
+                   .capacity = 1 + tg_below(&r, 3)};
+    tg_make(&g, seed, 1 + (size_t)tg_below(&r, 6), 1 + (size_t)tg_below(&r, 6), &o);
+    rt_match_instance_t *inst = tg_build(&g);
+    rt_match_weights_t w;
+    random_weights(&r, &w);
+    double min_score = mins[tg_below(&r, 6)];
+    edge_t *e;
+    size_t ne = feasible_edges(inst, &w, thr_of(min_score), &e);
+    if (ne <= 24) {
+      rt_match_assign_opts_t opts = {.min_score = min_score, .candidates = cands[tg_below(&r, 4)]};
+      rt_match_result_t res;
+      assert_int_equal(rt_match_assign(inst, &w, &opts, &res), 0);
+      int64_t got = check_valid(inst, &w, min_score, &res);
+      int64_t want = brute_force(inst, e, ne);
+      if (got != want)
+        fprintf(stderr, "seed %llu: engine %lld, brute force %lld\n", (unsigned long long)seed,
+                (long long)got, (long long)want);
+      assert_int_equal(got, want);
+      nonempty += res.n_proposals > 0;
+      rt_match_result_free(&res);
+      tested++;
+    }
+    free(e);
+    rt_match_instance_free(inst);
+    tg_free(&g);
+  }
+  fprintf(stderr, "brute force: %d instances, %d with proposals\n", tested, nonempty);
+  assert_true(tested >= nonempty); /* 500 instances with proposals, plus the empty ones */
+}
+
+static void test_against_plain_solver(void **state) {
+  (void)state;
+  static const size_t cands[] = {1, 3, 0, SIZE_MAX};
+  int pruned_and_recertified = 0;
+  for (uint64_t seed = 1; seed <= 6; seed++) {
+    tg_t g;
+    tg_opts_t o = {.langs = 5, .open_pct = 95, .pairs = 10, .max_partners = 3, .capacity = 3};
+    size_t nn = seed <= 3 ? 200 : 120, no = seed <= 3 ? 200 : 150;
+    tg_make(&g, 1000 + seed, nn, no, &o);
+    rt_match_instance_t *inst = tg_build(&g);
+    rt_match_weights_t w;
+    rt_match_weights_default(&w);
+    double min_score = seed % 2 ? 0 : 0.4;
+    edge_t *e;
+    size_t ne = feasible_edges(inst, &w, thr_of(min_score), &e);
+    int64_t want = plain_solver(inst, e, ne);
+    assert_true(want > 0);
+    for (int c = 0; c < 4; c++) {
+      rt_match_assign_opts_t opts = {.min_score = min_score, .candidates = cands[c]};
+      rt_match_result_t res;
+      assert_int_equal(rt_match_assign(inst, &w, &opts, &res), 0);
+      assert_int_equal(check_valid(inst, &w, min_score, &res), want);
+      size_t usable = 0; /* pairs of needs that still have partners left */
+      for (size_t i = 0; i < ne; i++)
+        usable += rt_match_need_partners_left(inst, e[i].n) > 0;
+      if (cands[c] == SIZE_MAX)
+        assert_int_equal(res.stats.candidate_edges, usable);
+      else
+        assert_true(res.stats.candidate_edges < ne); /* pruning really pruned */
+      if (res.stats.added_edges > 0)
+        pruned_and_recertified++;
+      rt_match_result_free(&res);
+    }
+    free(e);
+    rt_match_instance_free(inst);
+    tg_free(&g);
+  }
+  /* the certificate had to bring pruned pairs back somewhere, and the optimum still held */
+  assert_true(pruned_and_recertified > 0);
+}
+
+/* Hand-made: agreed pairs use up partners and capacity and are not proposed again; declined
+ * pairs are never proposed. */
+static void test_agreed_and_declined(void **state) {
+  (void)state;
+  static const uint8_t th[] = {0}, lang[] = {0};
+  rt_match_need_t needs[2];
+  rt_match_offer_t offers[3];
+  memset(needs, 0, sizeof(needs));
+  memset(offers, 0, sizeof(offers));
+  for (int i = 0; i < 2; i++)
+    needs[i] = (rt_match_need_t){.id = 1 + i,
+                                 .participant_id = 100 + i,
+                                 .themes = th,
+                                 .n_themes = 1,
+                                 .languages = lang,
+                                 .n_languages = 1,
+                                 .modality = RT_MATCH_ANY,
+                                 .budget_cents = -1,
+                                 .max_partners = 2,
+                                 .open = true};
+  for (int i = 0; i < 3; i++)
+    offers[i] = (rt_match_offer_t){.id = 10 + i,
+                                   .participant_id = 200,
+                                   .themes = th,
+                                   .n_themes = 1,
+                                   .languages = lang,
+                                   .n_languages = 1,
+                                   .modality = RT_MATCH_HYBRID,
+                                   .funding_cents = -1,
+                                   .capacity = 1,
+                                   .open = true};
+  offers[2].capacity = 2;
+  rt_match_pair_t agreed[] = {{1, 10}, {2, 12}, {99, 12}}; /* need 99 is not in the snapshot */
+  rt_match_pair_t declined[] = {{2, 11}};
+  rt_match_input_t in = {.needs = needs,
+                         .n_needs = 2,
+                         .offers = offers,
+                         .n_offers = 3,
+                         .theme_parent = tg_parent,
+                         .n_themes = TG_THEMES,
+                         .declined = declined,
+                         .n_declined = 1,
+                         .agreed = agreed,
+                         .n_agreed = 3};
+  rt_match_instance_t *inst;
+  assert_int_equal(rt_match_instance_build(&in, &inst, NULL, 0), 0);
+  assert_int_equal(rt_match_need_partners_left(inst, 0), 1);
+  assert_int_equal(rt_match_need_partners_left(inst, 1), 1);
+  assert_int_equal(rt_match_offer_capacity_left(inst, 0), 0);
+  assert_int_equal(rt_match_offer_capacity_left(inst, 2), 0); /* 2 agreed, one with need 99 */
+  rt_match_reason_t why;
+  assert_int_equal(rt_match_feasible(inst, 0, 0, &why), 0);
+  assert_int_equal(why, RT_MATCH_ALREADY_AGREED);
+  assert_int_equal(rt_match_feasible(inst, 1, 1, &why), 0);
+  assert_int_equal(why, RT_MATCH_DECLINED);
+  rt_match_weights_t w;
+  rt_match_weights_default(&w);
+  rt_match_result_t res;
+  assert_int_equal(rt_match_assign(inst, &w, NULL, &res), 0);
+  /* only offer 11 has room, need 2 declined it: need 1 gets it, need 2 nothing */
+  assert_int_equal(res.n_proposals, 1);
+  assert_int_equal(res.proposals[0].need_id, 1);
+  assert_int_equal(res.proposals[0].offer_id, 11);
+  rt_match_result_free(&res);
+  rt_match_instance_free(inst);
+}
+
+static void collect_pairs(const rt_match_result_t *res, int64_t *out) {
+  for (size_t i = 0; i < res->n_proposals; i++) {
+    out[2 * i] = res->proposals[i].need_id;
+    out[2 * i + 1] = res->proposals[i].offer_id;
+  }
+}
+
+/* The chosen set, not just its total, is the same whatever the input order. */
+static void test_shuffled_input_same_assignment(void **state) {
+  (void)state;
+  for (uint64_t seed = 1; seed <= 20; seed++) {
+    tg_t g;
+    tg_opts_t o = {.langs = 3, .pairs = 5, .max_partners = 2, .capacity = 2};
+    tg_make(&g, 500 + seed, 40, 30, &o);
+    rt_match_weights_t w;
+    rt_match_weights_default(&w);
+    rt_match_assign_opts_t opts = {.min_score = 0.2, .candidates = seed % 3};
+    rt_match_instance_t *a = tg_build(&g);
+    rt_match_result_t ra, rb;
+    assert_int_equal(rt_match_assign(a, &w, &opts, &ra), 0);
+    tg_shuffle(&g, seed);
+    rt_match_instance_t *b = tg_build(&g);
+    assert_int_equal(rt_match_assign(b, &w, &opts, &rb), 0);
+    assert_int_equal(ra.n_proposals, rb.n_proposals);
+    int64_t *pa = calloc(2 * ra.n_proposals + 1, 8), *pb = calloc(2 * rb.n_proposals + 1, 8);
+    collect_pairs(&ra, pa);
+    collect_pairs(&rb, pb);
+    assert_memory_equal(pa, pb, 2 * ra.n_proposals * 8);
+    free(pa);
+    free(pb);
+    rt_match_result_free(&ra);
+    rt_match_result_free(&rb);
+    rt_match_instance_free(a);
+    rt_match_instance_free(b);
+    tg_free(&g);
+  }
+}
+
+typedef struct prog_s {
+  double last;
+  int calls;
+  int cancel_at;
+} prog_t;
+
+static int on_progress(void *ctx, double f) {
+  prog_t *p = ctx;
+  assert_true(f >= p->last && f <= 1.0);
+  p->last = f;
+  return ++p->calls == p->cancel_at;
+}
+
+static void test_progress_and_cancel(void **state) {
+  (void)state;
+  tg_t g;
+  tg_make(&g, 77, 600, 300, NULL);
+  rt_match_instance_t *inst = tg_build(&g);
+  rt_match_weights_t w;
+  rt_match_weights_default(&w);
+  prog_t p = {0, 0, -1};
+  rt_match_assign_opts_t opts = {.progress = on_progress, .progress_ctx = &p};
+  rt_match_result_t res;
+  assert_int_equal(rt_match_assign(inst, &w, &opts, &res), 0);
+  assert_true(p.last == 1.0);
+  int calls = p.calls;
+  assert_true(calls > 3);
+  rt_match_result_free(&res);
+  for (int at = 1; at <= calls; at++) {
+    prog_t q = {0, 0, at};
+    opts.progress_ctx = &q;
+    assert_int_equal(rt_match_assign(inst, &w, &opts, &res), RT_ECANCELED);
+    assert_null(res.proposals);
+    assert_int_equal(res.n_proposals, 0);
+    rt_match_result_free(&res);
+  }
+  rt_match_instance_free(inst);
+  tg_free(&g);
+}
+
+static void test_empty_and_bad_arguments(void **state) {
+  (void)state;
+  rt_match_input_t in = {.theme_parent = tg_parent, .n_themes = TG_THEMES};
+  rt_match_instance_t *inst;
+  assert_int_equal(rt_match_instance_build(&in, &inst, NULL, 0), 0);
+  rt_match_weights_t w;
+  rt_match_weights_default(&w);
+  rt_match_result_t res;
+  assert_int_equal(rt_match_assign(inst, &w, NULL, &res), 0);
+  assert_int_equal(res.n_proposals, 0);
+  rt_match_result_free(&res);
+  rt_match_weights_t bad = w;
+  bad.q[0]++;
+  assert_int_equal(rt_match_assign(inst, &bad, NULL, &res), RT_EINVAL);
+  rt_match_assign_opts_t nan_opts = {.min_score = NAN};
+  assert_int_equal(rt_match_assign(inst, &w, &nan_opts, &res), RT_EINVAL);
+  rt_match_instance_free(inst);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_against_brute_force),
+      cmocka_unit_test(test_against_plain_solver),
+      cmocka_unit_test(test_agreed_and_declined),
+      cmocka_unit_test(test_shuffled_input_same_assignment),
+      cmocka_unit_test(test_progress_and_cancel),
+      cmocka_unit_test(test_empty_and_bad_arguments),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
