@@ -144,6 +144,8 @@ def main():
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--import-rows", type=int, default=100000)
     ap.add_argument("--hello", default=os.path.join(os.path.dirname(harness.BINARY), "hello_server"))
+    ap.add_argument("--match-bench", default=os.path.join(os.path.dirname(harness.BINARY), "match_bench"))
+    ap.add_argument("--no-match", action="store_true", help="skip the matching engine and its peers")
     args = ap.parse_args()
 
     results = {}
@@ -169,8 +171,41 @@ def main():
             hello.wait()
     finally:
         pg.destroy()
+    if not args.no_match:
+        # The engine beside SQL and scipy, on the instances match_bench generates.
+        out = subprocess.run([sys.executable, os.path.join(HERE, "match_peer.py"), "--bench",
+                              args.match_bench], capture_output=True, text=True, check=True).stdout
+        results["match"] = {k: v for k, v in (l.split(None, 1) for l in out.splitlines()
+                                               if l and not l.startswith("|") and " " in l)}
     write_report(args, results)
     print(json.dumps(results, indent=2))
+
+
+def match_section(m):
+    if not m:
+        return []
+    rows = [
+        "## Matching engine",
+        "",
+        "`bench/match_bench` (10,000 needs × 10,000 offers, seed 42; see docs/matching.md for the",
+        "instance) beside its peers from `bench/match_peer.py`: the same feasibility and score as one",
+        "SQL query in PostgreSQL (one core), and `scipy.optimize.linear_sum_assignment` on square",
+        "capacity-1 instances over the engine's score matrix.",
+        "",
+        "| figure | engine | peer | target |",
+        "|---|---:|---:|---|",
+        f"| scoring, one core | {float(m['scoring_pairs_per_s']) / 1e6:,.0f} M pairs/s "
+        f"({int(m['scan_pairs']) / 1e6:,.1f} M pairs in {float(m['scan_ms']):.0f} ms) | "
+        f"SQL: {float(m['sql_pairs_per_s']) / 1e6:,.1f} M pairs/s | ≥ 200 M pairs/s; "
+        f"engine {m['engine_over_sql']}× SQL (≥ 200×) |",
+        f"| complete run: build, score, prune, solve, certify | {float(m['build_plus_assign_ms']):,.0f} ms, "
+        f"{int(m['assign_matches']):,} matches | | < 2 s |",
+    ]
+    for n in (2000, 5000):
+        if f"lsa_{n}_seconds" in m:
+            rows.append(f"| assignment {n:,} × {n:,}, capacity 1 | {float(m[f'engine_{n}_assign_ms']) / 1000:.2f} s | "
+                        f"scipy {float(m[f'lsa_{n}_seconds']):.2f} s | same optimum: {m[f'lsa_{n}_agrees_with_engine']} |")
+    return rows + [""]
 
 
 def write_report(args, r):
@@ -214,6 +249,7 @@ def write_report(args, r):
         "",
         f"`/healthz` reaches {r['healthz']['rps'] / r['hello']['rps'] * 100:.0f}% of the hello server.",
         "",
+        *match_section(r.get("match")),
         "## Memory",
         "",
         f"Resident memory of the service: {r['idle_rss_kib'] / 1024:.1f} MiB idle after start-up,",
