@@ -128,6 +128,14 @@ rt_pg_make_reachable() {
 }
 
 rt_pg_init() {
+  if [[ -d "$RT_PG_HOME" ]]; then
+    # The cluster belongs to whoever made it: postgres when scripts/run ran as root.
+    local owner want
+    owner="$(stat -c %U "$RT_PG_HOME")"
+    if ((EUID == 0)); then want=postgres; else want="$(id -un)"; fi
+    [[ "$owner" == "$want" ]] ||
+      rt_die "${RT_PG_HOME#"$RT_ROOT"/} belongs to $owner, not $want: run scripts/run as $([[ $owner == postgres ]] && echo root || echo "$owner"), or remove ${RT_PG_HOME#"$RT_ROOT"/} (docs/operations.md)"
+  fi
   if [[ -f "$RT_PG_DATA/PG_VERSION" ]]; then
     return 0
   fi

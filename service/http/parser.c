@@ -162,6 +162,8 @@ static int on_headers_complete(llhttp_t *ll) {
     limit = limit ? p->limits.max_body_bytes : p->body_default;
   if (p->scan.framing == RT__FRAMING_LENGTH && p->scan.content_length > limit)
     return cb_fail(p, 413, "The request body is larger than the limit.");
+  /* Chunk sizes are checked against this request's limit as they are announced. */
+  p->scan.body_limit = limit;
   if (p->scan.framing == RT__FRAMING_LENGTH) {
     r->body_fixed = rt_arena_alloc(&req->arena, (size_t)p->scan.content_length + 1);
     if (!r->body_fixed)

@@ -73,6 +73,7 @@ static void begin_message(rt__http_scan_t *s) {
   const rt__http_limits_t *lim = s->lim;
   memset(s, 0, sizeof(*s));
   s->lim = lim;
+  s->body_limit = lim->max_body_bytes;
   s->state = S_START;
 }
 
@@ -153,7 +154,7 @@ static int end_head(rt__http_scan_t *s) {
     return RT__SCAN_HEAD;
   }
   if (s->n_content_length && s->content_length > 0) {
-    if (s->content_length > s->lim->max_body_bytes)
+    if (s->content_length > s->body_limit)
       return fail(s, 413, "The request body is larger than the limit.");
     s->framing = RT__FRAMING_LENGTH;
     s->remaining = s->content_length;
@@ -393,7 +394,7 @@ int rt__http_scan(rt__http_scan_t *s, const char *data, size_t len, size_t *cons
         ev = fail(s, 400, c == '\n' ? "Bare LF line ending." : "Invalid chunk size.");
         goto out;
       }
-      if (s->chunk_size > s->lim->max_body_bytes - s->body_total) {
+      if (s->chunk_size > s->body_limit - s->body_total) {
         ev = fail(s, 413, "The request body is larger than the limit.");
         goto out;
       }

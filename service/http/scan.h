@@ -57,6 +57,7 @@ typedef struct rt__http_scan_s {
   int chunk_digits;    /* hex digits on the chunk-size line */
   uint64_t body_total; /* body bytes declared so far (chunked) */
   size_t ext_bytes;    /* chunk extension bytes in this message */
+  uint64_t body_limit; /* lim->max_body_bytes, or this message's own once its head is read */
   int status;          /* after RT__SCAN_ERROR: 400, 413, 414 or 431 */
   const char *reason;  /* after RT__SCAN_ERROR: static text for the problem detail */
 } rt__http_scan_t;
