@@ -99,15 +99,6 @@ static int decode(rt_api_call_t *call, json_t *body, int creating, rt_field_erro
   return rt__field_errors_any(errs) ? -1 : 0;
 }
 
-static void on_written(int status, const rt_db_result_t *res, void *data) {
-  rt_api_call_t *call = data;
-  if (status) {
-    rt__respond_write_failed(call, status, res);
-    return;
-  }
-  rt__respond_row(call, call->req->method == RT_HTTP_POST ? 201 : 200, res);
-}
-
 static void create_ready(rt_api_call_t *call) {
   json_t *body = rt__input_body(call);
   if (!body)
@@ -128,9 +119,7 @@ static void create_ready(rt_api_call_t *call) {
       "INSERT INTO participants AS p (name, kind, country, region, languages, contact_name,"
       " contact_email) VALUES ($1, $2, $3, $4, coalesce($5::text[], '{}'), $6, $7)"
       " RETURNING " PARTICIPANT_JSON;
-  int rc = rt_db_exec(rt__api_pool(call), sql, F_COUNT, params, on_written, call);
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
+  rt__exec_row(call, 201, sql, F_COUNT, params);
 }
 
 void rt__participants_create(rt_api_call_t *call) { rt__reference_ready(call, create_ready); }
@@ -141,35 +130,14 @@ void rt__participants_get(rt_api_call_t *call) {
     return;
   static const char sql[] = "SELECT " PARTICIPANT_JSON " FROM participants p WHERE p.id = $1";
   const char *params[] = {rt__id_text(call, id)};
-  int rc = rt_db_exec(rt__api_pool(call), sql, 1, params, on_written, call);
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
-}
-
-typedef struct list_ctx {
-  rt_api_call_t *call;
-  rt_page_t page;
-} list_ctx_t;
-
-static void on_list(int status, const rt_db_result_t *res, void *data) {
-  list_ctx_t *ctx = data;
-  if (status) {
-    rt__api_db_failed(ctx->call->req, status, res);
-    return;
-  }
-  rt__respond_list(ctx->call, res, &ctx->page);
+  rt__exec_row(call, 200, sql, 1, params);
 }
 
 static void list_ready(rt_api_call_t *call) {
   static const char *const allowed[] = {"limit", "cursor", "kind", "region", "country", "q", NULL};
   rt_query_t q;
-  list_ctx_t *ctx = rt_arena_alloc(&call->req->arena, sizeof(*ctx));
-  if (!ctx) {
-    rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
-    return;
-  }
-  ctx->call = call;
-  if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &ctx->page))
+  rt_page_t page;
+  if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &page))
     return;
   const char *kind = rt__query_get(&q, "kind");
   const char *region = rt__query_get(&q, "region");
@@ -197,11 +165,9 @@ static void list_ready(rt_api_call_t *call) {
       " AND ($5::text IS NULL OR strpos(lower(p.name), lower($5)) > 0)"
       " ORDER BY p.id LIMIT $6";
   const char *params[] = {
-      rt__id_text(call, ctx->page.after),    kind, region, country, rt__query_get(&q, "q"),
-      rt__id_text(call, ctx->page.limit + 1)};
-  int rc = rt_db_exec(rt__api_pool(call), sql, 6, params, on_list, ctx);
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
+      rt__id_text(call, page.after),    kind, region, country, rt__query_get(&q, "q"),
+      rt__id_text(call, page.limit + 1)};
+  rt__exec_list(call, &page, sql, 6, params);
 }
 
 void rt__participants_list(rt_api_call_t *call) { rt__reference_ready(call, list_ready); }
@@ -264,13 +230,7 @@ static void patch_ready(rt_api_call_t *call) {
                arena, "UPDATE participants p SET %s WHERE p.id = $1 RETURNING " PARTICIPANT_JSON,
                set.data);
   rt_buf_free(&set);
-  if (!sql) {
-    rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
-    return;
-  }
-  rc = rt_db_exec(rt__api_pool(call), sql, n, params, on_written, call);
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
+  rt__exec_row(call, 200, sql, n, params);
 }
 
 void rt__participants_patch(rt_api_call_t *call) { rt__reference_ready(call, patch_ready); }

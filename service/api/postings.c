@@ -187,7 +187,6 @@ typedef struct posting_ctx {
   rt_api_call_t *call;
   const rt_posting_kind_t *kind;
   posting_input_t in;
-  rt_page_t page;
 } posting_ctx_t;
 
 static posting_ctx_t *ctx_new(rt_api_call_t *call, const rt_posting_kind_t *kind) {
@@ -313,15 +312,6 @@ void rt__postings_create(rt_api_call_t *call, const rt_posting_kind_t *kind) {
 
 /* ---- read ---- */
 
-static void on_read(int status, const rt_db_result_t *res, void *data) {
-  rt_api_call_t *call = data;
-  if (status) {
-    rt__api_db_failed(call->req, status, res);
-    return;
-  }
-  rt__respond_row(call, 200, res);
-}
-
 void rt__postings_get(rt_api_call_t *call, const rt_posting_kind_t *kind) {
   int64_t id = rt__path_id(call, 0);
   if (!id)
@@ -329,18 +319,7 @@ void rt__postings_get(rt_api_call_t *call, const rt_posting_kind_t *kind) {
   char *sql = rt_arena_printf(&call->req->arena, "SELECT %s FROM %s x WHERE x.id = $1",
                               kind->json_sql, kind->table);
   const char *params[] = {rt__id_text(call, id)};
-  int rc = sql ? rt_db_exec(rt__api_pool(call), sql, 1, params, on_read, call) : RT_ENOMEM;
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
-}
-
-static void on_list(int status, const rt_db_result_t *res, void *data) {
-  posting_ctx_t *ctx = data;
-  if (status) {
-    rt__api_db_failed(ctx->call->req, status, res);
-    return;
-  }
-  rt__respond_list(ctx->call, res, &ctx->page);
+  rt__exec_row(call, 200, sql, 1, params);
 }
 
 /* Escapes LIKE's wildcards so q is matched as plain text. */
@@ -362,9 +341,7 @@ static char *like_pattern(rt_arena_t *arena, const char *q) {
 }
 
 static void list_ready(rt_api_call_t *call, const rt_posting_kind_t *kind) {
-  posting_ctx_t *ctx = ctx_new(call, kind);
-  if (!ctx)
-    return;
+  rt_page_t page;
   const char *allowed[16] = {"limit", "cursor", "roundtable_id", "participant_id",
                              "theme", "region", "status",        "q"};
   int na = 8;
@@ -372,14 +349,14 @@ static void list_ready(rt_api_call_t *call, const rt_posting_kind_t *kind) {
     allowed[na++] = *e;
   allowed[na] = NULL;
   rt_query_t q;
-  if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &ctx->page))
+  if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &page))
     return;
   rt_arena_t *arena = &call->req->arena;
   const char *params[24];
   int n = 0;
   rt_buf_t where;
   rt_buf_init(&where, 8192);
-  params[n++] = rt__id_text(call, ctx->page.after);
+  params[n++] = rt__id_text(call, page.after);
   int rc = rt_buf_puts(&where, "x.id > $1");
   const char *bad = NULL;
   static const char *const id_filters[] = {"roundtable_id", "participant_id"};
@@ -455,7 +432,7 @@ static void list_ready(rt_api_call_t *call, const rt_posting_kind_t *kind) {
     params[n++] = like_pattern(arena, text);
     rc = rt_buf_printf(&where, " AND (x.title || ' ' || x.description) ILIKE $%d", n);
   }
-  params[n++] = rt__id_text(call, ctx->page.limit + 1);
+  params[n++] = rt__id_text(call, page.limit + 1);
   char *sql =
       rc ? NULL
          : rt_arena_printf(arena, "SELECT %s, x.id FROM %s x WHERE %s ORDER BY x.id LIMIT $%d",
@@ -465,9 +442,7 @@ static void list_ready(rt_api_call_t *call, const rt_posting_kind_t *kind) {
     rt_http_respond_problem(call->req, 400, "Bad Request", bad);
     return;
   }
-  rc = sql ? rt_db_exec(rt__api_pool(call), sql, n, params, on_list, ctx) : RT_ENOMEM;
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
+  rt__exec_list(call, &page, sql, n, params);
 }
 
 void rt__postings_list(rt_api_call_t *call, const rt_posting_kind_t *kind) {

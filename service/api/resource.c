@@ -120,3 +120,56 @@ void rt__respond_write_failed(rt_api_call_t *call, int status, const rt_db_resul
   }
   rt__api_db_failed(call->req, status, res);
 }
+
+typedef struct exec_ctx {
+  rt_api_call_t *call;
+  int http_status;
+  rt_page_t page;
+} exec_ctx_t;
+
+static exec_ctx_t *exec_ctx(rt_api_call_t *call) {
+  exec_ctx_t *ctx = rt_arena_alloc(&call->req->arena, sizeof(*ctx));
+  if (!ctx)
+    rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
+  else
+    ctx->call = call;
+  return ctx;
+}
+
+static void on_row(int status, const rt_db_result_t *res, void *data) {
+  exec_ctx_t *ctx = data;
+  if (status)
+    rt__respond_write_failed(ctx->call, status, res);
+  else
+    rt__respond_row(ctx->call, ctx->http_status, res);
+}
+
+void rt__exec_row(rt_api_call_t *call, int http_status, const char *sql, int nparams,
+                  const char *const *params) {
+  exec_ctx_t *ctx = exec_ctx(call);
+  if (!ctx)
+    return;
+  ctx->http_status = http_status;
+  int rc = sql ? rt_db_exec(rt__api_pool(call), sql, nparams, params, on_row, ctx) : RT_ENOMEM;
+  if (rc)
+    rt__api_db_failed(call->req, rc, NULL);
+}
+
+static void on_list(int status, const rt_db_result_t *res, void *data) {
+  exec_ctx_t *ctx = data;
+  if (status)
+    rt__api_db_failed(ctx->call->req, status, res);
+  else
+    rt__respond_list(ctx->call, res, &ctx->page);
+}
+
+void rt__exec_list(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
+                   const char *const *params) {
+  exec_ctx_t *ctx = exec_ctx(call);
+  if (!ctx)
+    return;
+  ctx->page = *page;
+  int rc = sql ? rt_db_exec(rt__api_pool(call), sql, nparams, params, on_list, ctx) : RT_ENOMEM;
+  if (rc)
+    rt__api_db_failed(call->req, rc, NULL);
+}

@@ -21,6 +21,17 @@ int64_t rt__path_id(rt_api_call_t *call, int index);
  * naming the constraint's field when known, a foreign key 422, others as db_failed. */
 void rt__respond_write_failed(rt_api_call_t *call, int status, const rt_db_result_t *res);
 
+/* Runs sql (params borrowed) and answers with the first column of its only row as JSON
+ * with http_status (200 or 201); 404 without a row; a refused write as 422 through
+ * rt__respond_write_failed. */
+void rt__exec_row(rt_api_call_t *call, int http_status, const char *sql, int nparams,
+                  const char *const *params);
+
+/* Runs a list query whose rows are (json text, id), asked with LIMIT page->limit + 1, and
+ * answers the page (rt__respond_list). page is copied. */
+void rt__exec_list(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
+                   const char *const *params);
+
 /* Formats an int64 into the request arena, for query parameters. */
 const char *rt__id_text(rt_api_call_t *call, int64_t id);
 

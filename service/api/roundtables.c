@@ -56,23 +56,6 @@ static int decode(json_t *body, int creating, rt_field_errors_t *errs, roundtabl
   return rt__field_errors_any(errs) ? -1 : 0;
 }
 
-static void on_row(int status, const rt_db_result_t *res, void *data, int created) {
-  rt_api_call_t *call = data;
-  if (status) {
-    rt__respond_write_failed(call, status, res);
-    return;
-  }
-  rt__respond_row(call, created ? 201 : 200, res);
-}
-
-static void on_created(int status, const rt_db_result_t *res, void *data) {
-  on_row(status, res, data, 1);
-}
-
-static void on_read(int status, const rt_db_result_t *res, void *data) {
-  on_row(status, res, data, 0);
-}
-
 void rt__roundtables_create(rt_api_call_t *call) {
   json_t *body = rt__input_body(call);
   if (!body)
@@ -94,9 +77,7 @@ void rt__roundtables_create(rt_api_call_t *call) {
       "INSERT INTO roundtables AS r (title, starts_on, ends_on, location, description, status)"
       " VALUES ($1, $2::date, $3::date, coalesce($4, ''), coalesce($5, ''),"
       " coalesce($6, 'planned')) RETURNING " ROUNDTABLE_JSON;
-  int rc = rt_db_exec(rt__api_pool(call), sql, F_COUNT, params, on_created, call);
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
+  rt__exec_row(call, 201, sql, F_COUNT, params);
 }
 
 void rt__roundtables_get(rt_api_call_t *call) {
@@ -105,35 +86,14 @@ void rt__roundtables_get(rt_api_call_t *call) {
     return;
   static const char sql[] = "SELECT " ROUNDTABLE_JSON " FROM roundtables r WHERE r.id = $1";
   const char *params[] = {rt__id_text(call, id)};
-  int rc = rt_db_exec(rt__api_pool(call), sql, 1, params, on_read, call);
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
-}
-
-typedef struct list_ctx {
-  rt_api_call_t *call;
-  rt_page_t page;
-} list_ctx_t;
-
-static void on_list(int status, const rt_db_result_t *res, void *data) {
-  list_ctx_t *ctx = data;
-  if (status) {
-    rt__api_db_failed(ctx->call->req, status, res);
-    return;
-  }
-  rt__respond_list(ctx->call, res, &ctx->page);
+  rt__exec_row(call, 200, sql, 1, params);
 }
 
 void rt__roundtables_list(rt_api_call_t *call) {
   static const char *const allowed[] = {"limit", "cursor", "status", NULL};
   rt_query_t q;
-  list_ctx_t *ctx = rt_arena_alloc(&call->req->arena, sizeof(*ctx));
-  if (!ctx) {
-    rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
-    return;
-  }
-  ctx->call = call;
-  if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &ctx->page))
+  rt_page_t page;
+  if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &page))
     return;
   const char *status = rt__query_get(&q, "status");
   if (status) {
@@ -149,11 +109,8 @@ void rt__roundtables_list(rt_api_call_t *call) {
   static const char sql[] = "SELECT " ROUNDTABLE_JSON ", r.id FROM roundtables r"
                             " WHERE r.id > $1 AND ($2::text IS NULL OR r.status = $2)"
                             " ORDER BY r.id LIMIT $3";
-  const char *params[] = {rt__id_text(call, ctx->page.after), status,
-                          rt__id_text(call, ctx->page.limit + 1)};
-  int rc = rt_db_exec(rt__api_pool(call), sql, 3, params, on_list, ctx);
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
+  const char *params[] = {rt__id_text(call, page.after), status, rt__id_text(call, page.limit + 1)};
+  rt__exec_list(call, &page, sql, 3, params);
 }
 
 static void on_patched(int status, const rt_db_result_t *res, void *data) {

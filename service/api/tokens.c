@@ -84,30 +84,11 @@ void rt__tokens_create(rt_api_call_t *call) {
     rt__api_db_failed(call->req, rc, NULL);
 }
 
-typedef struct list_ctx {
-  rt_api_call_t *call;
-  rt_page_t page;
-} list_ctx_t;
-
-static void on_list(int status, const rt_db_result_t *res, void *data) {
-  list_ctx_t *ctx = data;
-  if (status) {
-    rt__api_db_failed(ctx->call->req, status, res);
-    return;
-  }
-  rt__respond_list(ctx->call, res, &ctx->page);
-}
-
 void rt__tokens_list(rt_api_call_t *call) {
   static const char *const allowed[] = {"limit", "cursor", "participant_id", NULL};
   rt_query_t q;
-  list_ctx_t *ctx = rt_arena_alloc(&call->req->arena, sizeof(*ctx));
-  if (!ctx) {
-    rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
-    return;
-  }
-  ctx->call = call;
-  if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &ctx->page))
+  rt_page_t page;
+  if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &page))
     return;
   const char *participant = rt__query_get(&q, "participant_id");
   if (participant && !rt__parse_id(participant)) {
@@ -118,11 +99,9 @@ void rt__tokens_list(rt_api_call_t *call) {
                             " AND ($2 = 'admin' OR t.role <> 'admin')"
                             " AND ($3::bigint IS NULL OR t.participant_id = $3)"
                             " ORDER BY t.id LIMIT $4";
-  const char *params[] = {rt__id_text(call, ctx->page.after), rt__role_name(call->who.role),
-                          participant, rt__id_text(call, ctx->page.limit + 1)};
-  int rc = rt_db_exec(rt__api_pool(call), sql, 4, params, on_list, ctx);
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
+  const char *params[] = {rt__id_text(call, page.after), rt__role_name(call->who.role), participant,
+                          rt__id_text(call, page.limit + 1)};
+  rt__exec_list(call, &page, sql, 4, params);
 }
 
 static void on_revoked(int status, const rt_db_result_t *res, void *data) {
