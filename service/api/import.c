@@ -27,7 +27,15 @@ typedef struct import_job {
   json_t *errors;   /* [{"row","field","message"}] */
   char *rows_json;  /* the rows to insert, a JSON array (malloc'd) */
   size_t row_count;
+  /* the insert's transaction */
+  rt_db_conn_t *conn;
+  const char *rt_status; /* the roundtable's status, NULL when there is none */
+  const char *inserted;  /* rows inserted, NULL when the roundtable is closed */
 } import_job_t;
+
+/* A large import runs longer than the service's statement_timeout allows an ordinary
+ * request; its own transaction gets this one. */
+#define IMPORT_STATEMENT_TIMEOUT "600s"
 
 static void add_row_errors(import_job_t *job, size_t row, rt_field_errors_t *errs) {
   size_t i;
@@ -290,10 +298,54 @@ static void on_blamed(int status, const rt_db_result_t *res, void *data) {
                           &errs);
 }
 
+static void respond_inserted(import_job_t *job) {
+  rt_api_call_t *call = job->call;
+  if (!job->rt_status) {
+    rt_http_respond_problem(call->req, 404, "Not Found", "No such roundtable.");
+    return;
+  }
+  if (!job->inserted) {
+    rt_http_respond_problem(call->req, 409, "Conflict",
+                            "The roundtable is closed; it takes no new postings.");
+    return;
+  }
+  char body[64];
+  int n = snprintf(body, sizeof(body), "{\"inserted\":%s}", job->inserted);
+  rt_http_respond(call->req, 200, "application/json", body, (size_t)n);
+}
+
+static void on_committed(int status, const rt_db_result_t *res, void *data) {
+  import_job_t *job = data;
+  rt_db_release(job->conn);
+  job->conn = NULL;
+  if (status)
+    rt__api_db_failed(job->call->req, status, res);
+  else
+    respond_inserted(job);
+}
+
+/* The INSERT's outcome, inside the transaction (BEGIN; set_config; INSERT; COMMIT). */
 static void on_inserted(int status, const rt_db_result_t *res, void *data) {
   import_job_t *job = data;
   rt_api_call_t *call = job->call;
-  const char *constraint = status && res ? rt_db_result_constraint(res) : "";
+  if (!status) {
+    rt_arena_t *arena = &call->req->arena;
+    const char *st = rt_db_result_value(res, 0, 0), *n = rt_db_result_value(res, 0, 1);
+    job->rt_status = st ? rt_arena_strdup(arena, st) : NULL;
+    job->inserted = n ? rt_arena_strdup(arena, n) : NULL;
+    job_free(job);
+    int rc = rt_db_query(job->conn, "COMMIT", 0, NULL, on_committed, job);
+    if (rc) {
+      rt_db_release(job->conn);
+      job->conn = NULL;
+      rt__api_db_failed(call->req, rc, NULL);
+    }
+    return;
+  }
+  /* Releasing rolls the failed transaction back; res stays valid until this returns. */
+  rt_db_release(job->conn);
+  job->conn = NULL;
+  const char *constraint = rt_db_result_constraint(res);
   if (status == RT_EDB_QUERY &&
       (ends_with(constraint, "_posted_by_state") || ends_with(constraint, "_posted_by_provider") ||
        ends_with(constraint, "_participant_id_fkey"))) {
@@ -308,22 +360,52 @@ static void on_inserted(int status, const rt_db_result_t *res, void *data) {
     return;
   }
   job_free(job);
+  rt__respond_write_failed(call, status, res);
+}
+
+/* Each step of the transaction hands on to the next; any failure releases the connection
+ * (rolled back) and answers. */
+static int tx_step(import_job_t *job, int status, const rt_db_result_t *res) {
+  if (!status)
+    return 0;
+  rt_db_release(job->conn);
+  job->conn = NULL;
+  job_free(job);
+  rt__api_db_failed(job->call->req, status, res);
+  return -1;
+}
+
+static void on_timeout_set(int status, const rt_db_result_t *res, void *data) {
+  import_job_t *job = data;
+  if (tx_step(job, status, res))
+    return;
+  rt_http_request_t *req = job->call->req;
+  char *sql = rt__postings_import_sql(&req->arena, job->kind);
+  const char *params[] = {rt__id_text(job->call, job->roundtable_id), job->rows_json};
+  int rc = sql ? rt_db_query(job->conn, sql, 2, params, on_inserted, job) : RT_ENOMEM;
+  tx_step(job, rc, NULL);
+}
+
+static void on_begun(int status, const rt_db_result_t *res, void *data) {
+  import_job_t *job = data;
+  if (tx_step(job, status, res))
+    return;
+  const char *params[] = {IMPORT_STATEMENT_TIMEOUT};
+  tx_step(job,
+          rt_db_query(job->conn, "SELECT set_config('statement_timeout', $1, true)", 1, params,
+                      on_timeout_set, job),
+          NULL);
+}
+
+static void on_connection(int status, rt_db_conn_t *conn, void *data) {
+  import_job_t *job = data;
   if (status) {
-    rt__respond_write_failed(call, status, res);
+    job_free(job);
+    rt__api_db_failed(job->call->req, status, NULL);
     return;
   }
-  if (!rt_db_result_value(res, 0, 0)) {
-    rt_http_respond_problem(call->req, 404, "Not Found", "No such roundtable.");
-    return;
-  }
-  if (!rt_db_result_value(res, 0, 1)) {
-    rt_http_respond_problem(call->req, 409, "Conflict",
-                            "The roundtable is closed; it takes no new postings.");
-    return;
-  }
-  char body[64];
-  int n = snprintf(body, sizeof(body), "{\"inserted\":%s}", rt_db_result_value(res, 0, 1));
-  rt_http_respond(call->req, 200, "application/json", body, (size_t)n);
+  job->conn = conn;
+  tx_step(job, rt_db_query(conn, "BEGIN", 0, NULL, on_begun, job), NULL);
 }
 
 static void import_done(rt_http_request_t *req, void *arg) {
@@ -350,9 +432,7 @@ static void import_done(rt_http_request_t *req, void *arg) {
     rt_http_respond_problem(req, 500, "Internal Server Error", "Out of memory.");
     return;
   }
-  char *sql = rt__postings_import_sql(&req->arena, job->kind);
-  const char *params[] = {rt__id_text(call, job->roundtable_id), job->rows_json};
-  int rc = sql ? rt_db_exec(rt__api_pool(call), sql, 2, params, on_inserted, job) : RT_ENOMEM;
+  int rc = rt_db_acquire(rt__api_pool(call), on_connection, job);
   if (rc) {
     job_free(job);
     rt__api_db_failed(req, rc, NULL);

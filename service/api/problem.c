@@ -10,7 +10,9 @@ void rt__api_unavailable(rt_http_request_t *req, int code) {
     return;
   }
   const char *detail = code == RT_EBUSY ? "The service is busy; retry shortly."
-                                        : "The database is unavailable; retry shortly.";
+                       : code == RT_ETIMEDOUT
+                           ? "The database did not answer in time; retry shortly."
+                           : "The database is unavailable; retry shortly.";
   rt_http_respond_problem(req, 503, "Service Unavailable", detail);
 }
 
