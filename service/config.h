@@ -4,6 +4,7 @@
 #define ROUNDTABLE_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "roundtable/db.h"
@@ -22,6 +23,9 @@ typedef struct rt_config_s {
   rt_http_options_t http;
   rt_db_options_t db;
   rt_log_level_t log_level;
+  struct {
+    uint64_t run_stale_ms; /* a live match run without a heartbeat for this long is dead */
+  } match;
   struct {
     const char *role;
     const char *participant;

@@ -3,6 +3,7 @@
 #ifndef ROUNDTABLE_API_H
 #define ROUNDTABLE_API_H
 
+#include <stdint.h>
 #include <uv.h>
 
 #include "roundtable/db.h"
@@ -10,6 +11,10 @@
 
 typedef struct rt_api_app_s {
   const rt_db_options_t *db; /* borrowed; outlives the server */
+  /* A queued or running match run whose process has not refreshed its heartbeat for this long
+   * is considered dead (the process stopped or lost the database) and is failed by the next
+   * request that meets it; 0 means the default, 60 s. */
+  uint64_t match_run_stale_ms;
 } rt_api_app_t;
 
 /* The hooks to pass to rt_http_server_run; app (borrowed) goes in hooks.app. */

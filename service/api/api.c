@@ -4,6 +4,7 @@
 
 #include "api_internal.h"
 #include "import.h"
+#include "matching.h"
 #include "needs.h"
 #include "offers.h"
 #include "participants.h"
@@ -41,6 +42,14 @@ static const rt_route_t routes[] = {
     {RT_HTTP_PATCH, "/api/v1/offers/{id}", RT_ROLES_STAFF | RT_ROLE_PROVIDER, rt__offers_patch, 0},
     {RT_HTTP_DELETE, "/api/v1/offers/{id}", RT_ROLES_STAFF | RT_ROLE_PROVIDER, rt__offers_withdraw,
      0},
+    {RT_HTTP_GET, "/api/v1/needs/{id}/suggestions", RT_ROLES_ANY, rt__needs_suggestions, 0},
+    {RT_HTTP_GET, "/api/v1/offers/{id}/suggestions", RT_ROLES_ANY, rt__offers_suggestions, 0},
+    {RT_HTTP_POST, "/api/v1/roundtables/{id}/match-runs", RT_ROLES_STAFF, rt__match_runs_create, 0},
+    {RT_HTTP_GET, "/api/v1/match-runs/{id}", RT_ROLES_ANY, rt__match_runs_get, 0},
+    {RT_HTTP_GET, "/api/v1/matches", RT_ROLES_ANY, rt__matches_list, 0},
+    {RT_HTTP_GET, "/api/v1/matches/{id}", RT_ROLES_ANY, rt__matches_get, 0},
+    {RT_HTTP_POST, "/api/v1/matches/{id}/decision",
+     RT_ROLE_ADMIN | RT_ROLE_STATE | RT_ROLE_PROVIDER, rt__matches_decide, 0},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
@@ -143,6 +152,11 @@ static void on_pool_closed(void *data) {
   done(done_arg);
 }
 
+static void on_runs_drained(void *data) {
+  worker_close_ctx_t *ctx = data;
+  rt_db_pool_close(ctx->worker->pool, on_pool_closed, ctx);
+}
+
 static void worker_close(void *worker_data, void (*done)(void *arg), void *done_arg) {
   rt_api_worker_t *w = worker_data;
   worker_close_ctx_t *ctx = malloc(sizeof(*ctx));
@@ -154,7 +168,8 @@ static void worker_close(void *worker_data, void (*done)(void *arg), void *done_
   ctx->worker = w;
   ctx->done = done;
   ctx->done_arg = done_arg;
-  rt_db_pool_close(w->pool, on_pool_closed, ctx);
+  /* Match runs still use the pool to record how they end. */
+  rt__match_runs_shutdown(w, on_runs_drained, ctx);
 }
 
 rt_http_hooks_t rt_api_hooks(rt_api_app_t *app) {

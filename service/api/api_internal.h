@@ -6,11 +6,18 @@
 #include "roundtable/api.h"
 #include "router.h"
 
+struct rt_match_run_s;
+
 /* Per event-loop thread: what its handlers use. */
 typedef struct rt_api_worker_s {
   uv_loop_t *loop;
   rt_api_app_t *app;
   rt_db_pool_t *pool;
+  /* Match runs in progress on this loop (match_runs.c): they outlive their requests, so the
+   * pool closes only once the last has ended. */
+  struct rt_match_run_s *runs;
+  void (*runs_drained)(void *arg); /* set while shutting down */
+  void *runs_drained_arg;
 } rt_api_worker_t;
 
 static inline rt_api_worker_t *rt__api_worker(const rt_http_request_t *req) {

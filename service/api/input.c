@@ -145,9 +145,8 @@ int rt__cursor_decode(const char *s, int64_t *id) {
   return 0;
 }
 
-int rt__input_page(rt_api_call_t *call, const rt_query_t *q, rt_page_t *page) {
-  page->limit = 50;
-  page->after = 0;
+static int input_limit(rt_api_call_t *call, const rt_query_t *q, int *out) {
+  *out = 50;
   const char *limit = rt__query_get(q, "limit");
   if (limit) {
     int64_t v = rt__parse_id(limit);
@@ -155,13 +154,89 @@ int rt__input_page(rt_api_call_t *call, const rt_query_t *q, rt_page_t *page) {
       bad_request(call, "limit must be a whole number from 1 to 500, not \"%s\".", limit);
       return -1;
     }
-    page->limit = (int)v;
+    *out = (int)v;
   }
+  return 0;
+}
+
+int rt__input_page(rt_api_call_t *call, const rt_query_t *q, rt_page_t *page) {
+  page->after = 0;
+  if (input_limit(call, q, &page->limit))
+    return -1;
   const char *cursor = rt__query_get(q, "cursor");
   if (cursor && rt__cursor_decode(cursor, &page->after)) {
     bad_request(call, "The cursor \"%s\" is not one this service issued.", cursor);
     return -1;
   }
+  return 0;
+}
+
+static size_t base36(uint64_t v, char *out) {
+  char tmp[16];
+  size_t n = 0;
+  do {
+    tmp[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
+    v /= 36;
+  } while (v);
+  for (size_t i = 0; i < n; i++)
+    out[i] = tmp[n - 1 - i];
+  return n;
+}
+
+/* Parses base-36 digits up to end; -1 when empty, malformed or beyond max. */
+static int unbase36(const char *s, const char *end, uint64_t max, uint64_t *out) {
+  if (s == end || end - s > 13)
+    return -1;
+  uint64_t v = 0;
+  for (const char *p = s; p < end; p++) {
+    int d;
+    if (*p >= '0' && *p <= '9')
+      d = *p - '0';
+    else if (*p >= 'a' && *p <= 'z')
+      d = *p - 'a' + 10;
+    else
+      return -1;
+    if (v > (max - (uint64_t)d) / 36)
+      return -1;
+    v = v * 36 + (uint64_t)d;
+  }
+  *out = v;
+  return 0;
+}
+
+void rt__keyset_cursor_encode(char tag, uint64_t key, int64_t id, char *out, size_t outlen) {
+  char tmp[40];
+  size_t n = 0;
+  tmp[n++] = tag;
+  n += base36(key, tmp + n);
+  tmp[n++] = '.';
+  n += base36((uint64_t)id, tmp + n);
+  tmp[n] = '\0';
+  if (outlen > n)
+    memcpy(out, tmp, n + 1);
+  else if (outlen)
+    out[0] = '\0';
+}
+
+int rt__input_keyset(rt_api_call_t *call, const rt_query_t *q, char tag, rt_keyset_t *page) {
+  page->has_after = 0;
+  page->key = 0;
+  page->id = 0;
+  if (input_limit(call, q, &page->limit))
+    return -1;
+  const char *cursor = rt__query_get(q, "cursor");
+  if (!cursor)
+    return 0;
+  const char *dot = strchr(cursor, '.');
+  uint64_t id = 0;
+  if (cursor[0] != tag || !dot || unbase36(cursor + 1, dot, UINT64_MAX, &page->key) ||
+      unbase36(dot + 1, dot + strlen(dot), INT64_MAX, &id) || id == 0) {
+    bad_request(call, "The cursor \"%.*s\" is not one this service issued for this order.",
+                rt__utf8_prefix(cursor, 60), cursor);
+    return -1;
+  }
+  page->id = (int64_t)id;
+  page->has_after = 1;
   return 0;
 }
 

@@ -36,6 +36,19 @@ int rt__input_page(rt_api_call_t *call, const rt_query_t *q, rt_page_t *page);
 void rt__cursor_encode(int64_t id, char *out, size_t outlen);
 int rt__cursor_decode(const char *s, int64_t *id);
 
+/* Keyset pagination in an order other than by id: the cursor holds a tag naming the order,
+ * the last row's sort key (an opaque 64-bit value) and its id, so that a cursor of one order
+ * is refused by another. Returns 0, or answers 400 and returns -1. */
+typedef struct rt_keyset_s {
+  int limit;
+  int has_after; /* 0: from the start */
+  uint64_t key;
+  int64_t id;
+} rt_keyset_t;
+int rt__input_keyset(rt_api_call_t *call, const rt_query_t *q, char tag, rt_keyset_t *page);
+/* Writes the cursor for "after (key, id)" in the order tag into out (at least 32 bytes). */
+void rt__keyset_cursor_encode(char tag, uint64_t key, int64_t id, char *out, size_t outlen);
+
 /* Parses a decimal id ("42") as API paths and bodies carry them; 0 when malformed. */
 int64_t rt__parse_id(const char *s);
 

@@ -1,0 +1,617 @@
+/* Matches: GET /matches (filters, two orders, keyset cursors), GET /matches/{id}, and
+ * POST /matches/{id}/decision.
+ *
+ * Who sees what: staff see every match; a state only the matches of its needs, a provider only
+ * those of its offers (others' are absent from lists and 404 one by one).
+ *
+ * A decision is one transaction: the roundtable's advisory lock taken shared (a run's write
+ * takes it exclusive, so a run never writes around a decision), the match, its need and its
+ * offer locked FOR NO KEY UPDATE, then — in a later statement, so that it sees every decision
+ * committed before the locks were granted — the agreed partnerships of the need and the offer
+ * counted against max_partners and capacity. Two concurrent accepts on one offer are thereby
+ * serialised and cannot over-commit it. docs/matching.md has the rules. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "matching.h"
+#include "reference.h"
+#include "resource.h"
+
+#define MATCH_JSON                                                                                 \
+  "json_build_object('id', m.id::text, 'roundtable_id', m.roundtable_id::text,"                    \
+  " 'run_id', m.run_id::text, 'need_id', m.need_id::text, 'offer_id', m.offer_id::text,"           \
+  " 'score', m.score, 'breakdown', m.breakdown, 'status', m.status,"                               \
+  " 'state_decision', m.state_decision, 'provider_decision', m.provider_decision,"                 \
+  " 'created_at', rt_ts(m.created_at), 'updated_at', rt_ts(m.updated_at),"                         \
+  " 'decided_at', rt_ts(m.decided_at))::text"
+
+static const char *const match_statuses[] = {"proposed", "agreed", "declined", "completed", NULL};
+
+/* The visibility condition for the caller, with its participant as parameter $n; "" for staff;
+ * NULL when out of memory. */
+static const char *visible_sql(rt_api_call_t *call, int n) {
+  if (call->who.role == RT_ROLE_STATE)
+    return rt_arena_printf(&call->req->arena,
+                           " AND EXISTS (SELECT 1 FROM needs vn WHERE vn.id = m.need_id"
+                           " AND vn.participant_id = $%d)",
+                           n);
+  if (call->who.role == RT_ROLE_PROVIDER)
+    return rt_arena_printf(&call->req->arena,
+                           " AND EXISTS (SELECT 1 FROM offers vo WHERE vo.id = m.offer_id"
+                           " AND vo.participant_id = $%d)",
+                           n);
+  return "";
+}
+
+static int is_party(const rt_api_call_t *call) {
+  return call->who.role == RT_ROLE_STATE || call->who.role == RT_ROLE_PROVIDER;
+}
+
+static void oom(rt_api_call_t *call) {
+  rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
+}
+
+/* ---- GET /matches/{id} ---- */
+
+void rt__matches_get(rt_api_call_t *call) {
+  int64_t id = rt__path_id(call, 0);
+  if (!id)
+    return;
+  const char *params[] = {rt__id_text(call, id), rt__id_text(call, call->who.participant_id)};
+  const char *visible = visible_sql(call, 2);
+  const char *sql = visible ? rt_arena_printf(&call->req->arena,
+                                              "SELECT " MATCH_JSON " FROM matches m"
+                                              " WHERE m.id = $1%s",
+                                              visible)
+                            : NULL;
+  rt__exec_row(call, 200, sql, is_party(call) ? 2 : 1, params);
+}
+
+/* ---- GET /matches ---- */
+
+typedef struct list_ctx {
+  rt_api_call_t *call;
+  int by_score; /* else by created_at */
+  rt_keyset_t page;
+} list_ctx_t;
+
+/* 9999-12-31T23:59:59.999999Z: beyond it no cursor of ours. */
+#define MAX_TIMESTAMP_US 253402300799999999ull
+
+/* created_at as microseconds since 1970 <-> the text PostgreSQL reads exactly. */
+static const char *timestamp_text(rt_arena_t *arena, int64_t us) {
+  int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+  int64_t frac = us - secs * 1000000;
+  time_t t = (time_t)secs;
+  struct tm tm;
+  if (!gmtime_r(&t, &tm))
+    return NULL;
+  return rt_arena_printf(arena, "%04d-%02d-%02d %02d:%02d:%02d.%06lld+00", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                         (long long)frac);
+}
+
+static void on_list(int status, const rt_db_result_t *res, void *data) {
+  list_ctx_t *ctx = data;
+  rt_api_call_t *call = ctx->call;
+  if (status) {
+    rt__api_db_failed(call->req, status, res);
+    return;
+  }
+  int rows = rt_db_result_rows(res), limit = ctx->page.limit;
+  int shown = rows > limit ? limit : rows;
+  char cursor[48] = "";
+  if (rows > limit) {
+    int64_t id = strtoll(rt_db_result_value(res, shown - 1, 1), NULL, 10);
+    const char *key = rt_db_result_value(res, shown - 1, 2);
+    uint64_t k;
+    if (ctx->by_score) {
+      double score = strtod(key, NULL);
+      memcpy(&k, &score, sizeof(k));
+    } else {
+      k = (uint64_t)strtoll(key, NULL, 10);
+    }
+    rt__keyset_cursor_encode(ctx->by_score ? 's' : 't', k, id, cursor, sizeof(cursor));
+  }
+  rt_buf_t out;
+  rt_buf_init(&out, 0);
+  size_t need = 64;
+  for (int r = 0; r < shown; r++)
+    need += rt_db_result_length(res, r, 0) + 1;
+  int rc = rt_buf_reserve(&out, need);
+  if (!rc)
+    rc = rt_buf_puts(&out, "{\"items\":[");
+  for (int r = 0; r < shown && !rc; r++) {
+    if (r)
+      rc = rt_buf_append(&out, ",", 1);
+    if (!rc)
+      rc = rt_buf_append(&out, rt_db_result_value(res, r, 0), rt_db_result_length(res, r, 0));
+  }
+  if (!rc)
+    rc = cursor[0] ? rt_buf_printf(&out, "],\"next_cursor\":\"%s\"}", cursor)
+                   : rt_buf_puts(&out, "],\"next_cursor\":null}");
+  if (rc) {
+    rt_buf_free(&out);
+    oom(call);
+    return;
+  }
+  rt_http_respond_buf(call->req, 200, "application/json", &out);
+}
+
+/* A theme or a theme group as an array literal of the themes it covers; NULL if unknown. */
+static const char *theme_set(rt_arena_t *arena, const char *theme) {
+  if (!rt__ref_find_any_theme(theme))
+    return NULL;
+  const rt_reference_t *ref = rt__reference();
+  rt_buf_t arr;
+  rt_buf_init(&arr, 4096);
+  int rc = rt_buf_puts(&arr, "{");
+  int first = 1;
+  for (size_t i = 0; i < ref->all_themes_count && !rc; i++) {
+    const rt_ref_entry_t *c = &ref->all_themes[i];
+    if (!c->extra || (strcmp(c->code, theme) != 0 && strcmp(c->extra, theme) != 0))
+      continue;
+    rc = rt_buf_printf(&arr, "%s%s", first ? "" : ",", c->code);
+    first = 0;
+  }
+  if (!rc)
+    rc = rt_buf_puts(&arr, "}");
+  const char *s = rc ? NULL : rt_arena_strdup(arena, arr.data);
+  rt_buf_free(&arr);
+  return s;
+}
+
+static void list_ready(rt_api_call_t *call) {
+  static const char *const allowed[] = {
+      "limit",          "cursor", "roundtable_id", "run_id",    "need_id", "offer_id", "theme",
+      "participant_id", "region", "status",        "min_score", "sort",    NULL};
+  rt_query_t q;
+  if (rt__input_query(call, allowed, &q))
+    return;
+  list_ctx_t *ctx = rt_arena_alloc(&call->req->arena, sizeof(*ctx));
+  if (!ctx) {
+    oom(call);
+    return;
+  }
+  memset(ctx, 0, sizeof(*ctx));
+  ctx->call = call;
+  const char *sort = rt__query_get(&q, "sort");
+  if (sort && strcmp(sort, "-score") != 0 && strcmp(sort, "created_at") != 0) {
+    rt_http_respond_problem(call->req, 400, "Bad Request", "sort must be -score or created_at.");
+    return;
+  }
+  ctx->by_score = !sort || strcmp(sort, "-score") == 0;
+  if (rt__input_keyset(call, &q, ctx->by_score ? 's' : 't', &ctx->page))
+    return;
+
+  rt_arena_t *arena = &call->req->arena;
+  const char *params[24];
+  int n = 0;
+  rt_buf_t where;
+  rt_buf_init(&where, 16384);
+  int rc = rt_buf_puts(&where, "true");
+  const char *bad = NULL;
+  if (is_party(call)) {
+    params[n++] = rt__id_text(call, call->who.participant_id);
+    const char *visible = visible_sql(call, n);
+    rc = rc ? rc : visible ? rt_buf_puts(&where, visible) : RT_ENOMEM;
+  }
+  static const char *const id_filters[] = {"roundtable_id", "run_id", "need_id", "offer_id"};
+  for (int i = 0; i < 4 && !rc; i++) {
+    const char *v = rt__query_get(&q, id_filters[i]);
+    if (!v)
+      continue;
+    if (!rt__parse_id(v))
+      bad = rt_arena_printf(arena, "%s must be an id.", id_filters[i]);
+    params[n++] = v;
+    rc = rt_buf_printf(&where, " AND m.%s = $%d", id_filters[i], n);
+  }
+  const char *participant = rt__query_get(&q, "participant_id");
+  if (participant && !rc) {
+    if (!rt__parse_id(participant))
+      bad = "participant_id must be an id.";
+    params[n++] = participant;
+    rc = rt_buf_printf(&where,
+                       " AND (EXISTS (SELECT 1 FROM needs n WHERE n.id = m.need_id"
+                       " AND n.participant_id = $%d) OR EXISTS (SELECT 1 FROM offers o"
+                       " WHERE o.id = m.offer_id AND o.participant_id = $%d))",
+                       n, n);
+  }
+  const char *theme = rt__query_get(&q, "theme");
+  if (theme && !rc) {
+    params[n++] = theme_set(arena, theme);
+    if (!params[n - 1])
+      bad = "theme is not a known theme or theme group.";
+    /* the need or the offer holds a theme of the set */
+    rc = rt_buf_printf(&where,
+                       " AND (EXISTS (SELECT 1 FROM needs n WHERE n.id = m.need_id"
+                       " AND n.themes && $%d::text[]) OR EXISTS (SELECT 1 FROM offers o"
+                       " WHERE o.id = m.offer_id AND o.themes && $%d::text[]))",
+                       n, n);
+  }
+  const char *region = rt__query_get(&q, "region");
+  if (region && !rc) {
+    if (!rt__ref_find(RT_REF_REGION, region))
+      bad = "region is not a known region code.";
+    params[n++] = region;
+    /* the region of the need's state */
+    rc = rt_buf_printf(&where,
+                       " AND EXISTS (SELECT 1 FROM needs n JOIN participants p"
+                       " ON p.id = n.participant_id WHERE n.id = m.need_id AND p.region = $%d)",
+                       n);
+  }
+  const char *status = rt__query_get(&q, "status");
+  if (status && !rc) {
+    int ok = 0;
+    for (const char *const *s = match_statuses; *s; s++)
+      ok |= strcmp(*s, status) == 0;
+    if (!ok)
+      bad = "status must be proposed, agreed, declined or completed.";
+    params[n++] = status;
+    rc = rt_buf_printf(&where, " AND m.status = $%d", n);
+  }
+  const char *min_score = rt__query_get(&q, "min_score");
+  if (min_score && !rc) {
+    char *end = NULL;
+    double d = strtod(min_score, &end);
+    /* decimal only: strtod also reads hex and "inf", which PostgreSQL would refuse */
+    if (!*min_score || *end || strspn(min_score, "0123456789.eE+-") != strlen(min_score) ||
+        !(d >= 0 && d <= 1))
+      bad = "min_score must be a number from 0 to 1.";
+    params[n++] = min_score;
+    rc = rt_buf_printf(&where, " AND m.score >= $%d::float8", n);
+  }
+  if (ctx->page.has_after && !rc) {
+    if (ctx->by_score) {
+      double after;
+      memcpy(&after, &ctx->page.key, sizeof(after));
+      if (!(after >= 0 && after <= 1))
+        bad = "The cursor is not one this service issued for this order.";
+      params[n++] = rt_arena_printf(arena, "%.17g", after);
+      params[n++] = rt__id_text(call, ctx->page.id);
+      rc = rt_buf_printf(&where,
+                         " AND (m.score < $%d::float8 OR (m.score = $%d::float8 AND m.id > $%d))",
+                         n - 1, n - 1, n);
+    } else {
+      if (ctx->page.key > MAX_TIMESTAMP_US)
+        bad = "The cursor is not one this service issued for this order.";
+      params[n++] = timestamp_text(arena, (int64_t)(ctx->page.key % (MAX_TIMESTAMP_US + 1)));
+      params[n++] = rt__id_text(call, ctx->page.id);
+      rc = rt_buf_printf(&where, " AND (m.created_at, m.id) > ($%d::timestamptz, $%d::bigint)",
+                         n - 1, n);
+    }
+  }
+  params[n++] = rt__id_text(call, ctx->page.limit + 1);
+  char *sql =
+      rc ? NULL
+         : rt_arena_printf(
+               arena,
+               "SELECT " MATCH_JSON ", m.id, %s FROM matches m WHERE %s"
+               " ORDER BY %s LIMIT $%d",
+               ctx->by_score ? "m.score" : "(extract(epoch FROM m.created_at) * 1000000)::bigint",
+               where.data, ctx->by_score ? "m.score DESC, m.id" : "m.created_at, m.id", n);
+  rt_buf_free(&where);
+  if (bad) {
+    rt_http_respond_problem(call->req, 400, "Bad Request", bad);
+    return;
+  }
+  for (int i = 0; i < n && sql; i++)
+    if (!params[i])
+      sql = NULL;
+  rc = sql ? rt_db_exec(rt__api_pool(call), sql, n, params, on_list, ctx) : RT_ENOMEM;
+  if (rc)
+    rt__api_db_failed(call->req, rc, NULL);
+}
+
+void rt__matches_list(rt_api_call_t *call) { rt__reference_ready(call, list_ready); }
+
+/* ---- POST /matches/{id}/decision ---- */
+
+typedef enum decide_step {
+  D_BEGIN,
+  D_LOCK,   /* the roundtable's advisory lock, shared */
+  D_ROW,    /* the match, its need and its offer, locked */
+  D_COUNTS, /* agreed partnerships of the need and the offer (accept only) */
+  D_WRITE,
+  D_COMMIT,
+} decide_step_t;
+
+typedef struct decide_ctx {
+  rt_api_call_t *call;
+  rt_db_conn_t *conn;
+  decide_step_t step;
+  const char *id_text;
+  const char *decision; /* accept | decline; NULL when missing */
+  const char *side;     /* state | provider; from the token, or the body for an admin */
+  int side_given;
+  /* from D_ROW */
+  const char *need_id, *offer_id, *state_decision, *provider_decision;
+  const char *need_status, *offer_status;
+  long max_partners, capacity;
+  /* from D_COUNTS */
+  long need_agreed, offer_agreed;
+  const char *new_status;
+  const char *json; /* the changed match, for the response */
+} decide_ctx_t;
+
+static void decide_respond(decide_ctx_t *ctx, int status, const char *detail) {
+  rt_api_call_t *call = ctx->call;
+  if (ctx->conn) {
+    rt_db_release(ctx->conn); /* rolls back unless committed */
+    ctx->conn = NULL;
+  }
+  if (status == 200)
+    rt__api_json(call->req, 200, ctx->json);
+  else if (status == 404)
+    rt_http_respond_problem(call->req, 404, "Not Found", "No such resource.");
+  else
+    rt_http_respond_problem(call->req, status, status == 409 ? "Conflict" : "Error", detail);
+}
+
+static void decide_refuse(decide_ctx_t *ctx, const char *field, const char *message) {
+  if (ctx->conn) {
+    rt_db_release(ctx->conn);
+    ctx->conn = NULL;
+  }
+  rt_field_errors_t errs = {0};
+  rt__field_error(&errs, field, "%s", message);
+  rt__problem_with_errors(ctx->call->req, 422, "Unprocessable Content",
+                          "The decision is not valid.", &errs);
+}
+
+static void decide_failed(decide_ctx_t *ctx, int status, const rt_db_result_t *res) {
+  if (ctx->conn) {
+    rt_db_release(ctx->conn);
+    ctx->conn = NULL;
+  }
+  rt__api_db_failed(ctx->call->req, status, res);
+}
+
+static void on_decide_step(int status, const rt_db_result_t *res, void *data);
+
+static void decide_send(decide_ctx_t *ctx, decide_step_t step) {
+  ctx->step = step;
+  rt_api_call_t *call = ctx->call;
+  const char *sql = NULL;
+  const char *params[6] = {ctx->id_text};
+  int n = 1;
+  switch (step) {
+  case D_BEGIN:
+    sql = "BEGIN";
+    n = 0;
+    break;
+  case D_LOCK:
+    sql = "SELECT pg_advisory_xact_lock_shared(" RT_MATCH_LOCK_CLASS
+          ", rt_match_lock_key(m.roundtable_id)) FROM matches m WHERE m.id = $1";
+    break;
+  case D_ROW:
+    sql = "SELECT m.status, m.state_decision, m.provider_decision, m.need_id, m.offer_id,"
+          " n.participant_id, o.participant_id, n.status, o.status, n.max_partners, o.capacity"
+          " FROM matches m JOIN needs n ON n.id = m.need_id JOIN offers o ON o.id = m.offer_id"
+          " WHERE m.id = $1 FOR NO KEY UPDATE";
+    break;
+  case D_COUNTS:
+    sql = "SELECT (SELECT count(*) FROM matches WHERE need_id = $1"
+          " AND status IN ('agreed', 'completed')),"
+          " (SELECT count(*) FROM matches WHERE offer_id = $2"
+          " AND status IN ('agreed', 'completed'))";
+    params[0] = ctx->need_id;
+    params[1] = ctx->offer_id;
+    n = 2;
+    break;
+  case D_WRITE:
+    /* The status follows from the decisions; an agreement may fill the need (matched) or the
+     * offer (closed); a decline remembers the pair. */
+    sql = "WITH upd AS (UPDATE matches m SET"
+          " state_decision = CASE WHEN $2 = 'state' THEN $3 ELSE m.state_decision END,"
+          " provider_decision = CASE WHEN $2 = 'provider' THEN $3 ELSE m.provider_decision END,"
+          " status = $4, decided_at = CASE WHEN $4 <> 'proposed' THEN now() END"
+          " WHERE m.id = $1 RETURNING m.*),"
+          " dp AS (INSERT INTO declined_pairs (need_id, offer_id, match_id)"
+          " SELECT need_id, offer_id, id FROM upd WHERE status = 'declined'"
+          " ON CONFLICT DO NOTHING),"
+          " ns AS (UPDATE needs n SET status = 'matched' FROM upd"
+          " WHERE upd.status = 'agreed' AND n.id = upd.need_id AND n.status = 'open'"
+          " AND $5::int + 1 >= n.max_partners),"
+          " os AS (UPDATE offers o SET status = 'closed' FROM upd"
+          " WHERE upd.status = 'agreed' AND o.id = upd.offer_id AND o.status = 'open'"
+          " AND $6::int + 1 >= o.capacity)"
+          " SELECT " MATCH_JSON " FROM upd m";
+    params[1] = ctx->side;
+    params[2] = ctx->decision;
+    params[3] = ctx->new_status;
+    params[4] = rt_arena_printf(&call->req->arena, "%ld", ctx->need_agreed);
+    params[5] = rt_arena_printf(&call->req->arena, "%ld", ctx->offer_agreed);
+    n = 6;
+    if (!params[4] || !params[5]) {
+      decide_failed(ctx, RT_ENOMEM, NULL);
+      return;
+    }
+    break;
+  case D_COMMIT:
+    sql = "COMMIT";
+    n = 0;
+    break;
+  }
+  int rc = rt_db_query(ctx->conn, sql, n, params, on_decide_step, ctx);
+  if (rc)
+    decide_failed(ctx, rc, NULL);
+}
+
+static const char *row_text(decide_ctx_t *ctx, const rt_db_result_t *res, int col) {
+  const char *v = rt_db_result_value(res, 0, col);
+  return v ? rt_arena_strdup(&ctx->call->req->arena, v) : NULL;
+}
+
+/* The locked row: visibility, the body's completeness, the transition. */
+static void decide_checked_row(decide_ctx_t *ctx, const rt_db_result_t *res) {
+  rt_api_call_t *call = ctx->call;
+  char detail[200];
+  int64_t state = strtoll(rt_db_result_value(res, 0, 5), NULL, 10);
+  int64_t provider = strtoll(rt_db_result_value(res, 0, 6), NULL, 10);
+  if ((call->who.role == RT_ROLE_STATE && state != call->who.participant_id) ||
+      (call->who.role == RT_ROLE_PROVIDER && provider != call->who.participant_id)) {
+    decide_respond(ctx, 404, NULL);
+    return;
+  }
+  if (!ctx->decision) {
+    decide_refuse(ctx, "decision", "is required: accept or decline");
+    return;
+  }
+  const char *own = call->who.role == RT_ROLE_STATE      ? "state"
+                    : call->who.role == RT_ROLE_PROVIDER ? "provider"
+                                                         : NULL;
+  if (!own && !ctx->side_given) {
+    decide_refuse(ctx, "side",
+                  "is required when an admin decides: state or provider, the side it acts for");
+    return;
+  }
+  if (own && ctx->side_given && strcmp(own, ctx->side) != 0) {
+    snprintf(detail, sizeof(detail), "must be %s (your token decides for the %s) or left out", own,
+             own);
+    decide_refuse(ctx, "side", detail);
+    return;
+  }
+  if (own)
+    ctx->side = own;
+  const char *status = rt_db_result_value(res, 0, 0);
+  if (strcmp(status, "proposed") != 0) {
+    snprintf(detail, sizeof(detail), "The match is %s; only a proposed match takes decisions.",
+             status);
+    decide_respond(ctx, 409, detail);
+    return;
+  }
+  ctx->state_decision = row_text(ctx, res, 1);
+  ctx->provider_decision = row_text(ctx, res, 2);
+  ctx->need_id = row_text(ctx, res, 3);
+  ctx->offer_id = row_text(ctx, res, 4);
+  ctx->need_status = row_text(ctx, res, 7);
+  ctx->offer_status = row_text(ctx, res, 8);
+  ctx->max_partners = strtol(rt_db_result_value(res, 0, 9), NULL, 10);
+  ctx->capacity = strtol(rt_db_result_value(res, 0, 10), NULL, 10);
+  if (!ctx->need_id || !ctx->offer_id || !ctx->need_status || !ctx->offer_status) {
+    decide_failed(ctx, RT_ENOMEM, NULL);
+    return;
+  }
+  if (strcmp(ctx->decision, "decline") == 0) {
+    ctx->new_status = "declined";
+    decide_send(ctx, D_WRITE);
+    return;
+  }
+  const char *other =
+      strcmp(ctx->side, "state") == 0 ? ctx->provider_decision : ctx->state_decision;
+  ctx->new_status = other && strcmp(other, "accept") == 0 ? "agreed" : "proposed";
+  decide_send(ctx, D_COUNTS);
+}
+
+/* An accept: both postings open and room on both sides, counted after the locks. */
+static void decide_checked_counts(decide_ctx_t *ctx, const rt_db_result_t *res) {
+  char detail[200];
+  ctx->need_agreed = strtol(rt_db_result_value(res, 0, 0), NULL, 10);
+  ctx->offer_agreed = strtol(rt_db_result_value(res, 0, 1), NULL, 10);
+  if (strcmp(ctx->need_status, "open") != 0) {
+    snprintf(detail, sizeof(detail), "The need is %s; it takes no new partnership.",
+             ctx->need_status);
+  } else if (strcmp(ctx->offer_status, "open") != 0) {
+    snprintf(detail, sizeof(detail), "The offer is %s; it takes no new partnership.",
+             ctx->offer_status);
+  } else if (ctx->need_agreed >= ctx->max_partners) {
+    snprintf(detail, sizeof(detail), "The need already has its %ld agreed partner(s).",
+             ctx->max_partners);
+  } else if (ctx->offer_agreed >= ctx->capacity) {
+    snprintf(detail, sizeof(detail), "The offer's capacity (%ld) is used up by agreed matches.",
+             ctx->capacity);
+  } else {
+    decide_send(ctx, D_WRITE);
+    return;
+  }
+  decide_respond(ctx, 409, detail);
+}
+
+static void on_decide_step(int status, const rt_db_result_t *res, void *data) {
+  decide_ctx_t *ctx = data;
+  if (status) {
+    decide_failed(ctx, status, res);
+    return;
+  }
+  switch (ctx->step) {
+  case D_BEGIN:
+    decide_send(ctx, D_LOCK);
+    return;
+  case D_LOCK:
+    if (rt_db_result_rows(res) < 1)
+      decide_respond(ctx, 404, NULL);
+    else
+      decide_send(ctx, D_ROW);
+    return;
+  case D_ROW:
+    if (rt_db_result_rows(res) < 1)
+      decide_respond(ctx, 404, NULL);
+    else
+      decide_checked_row(ctx, res);
+    return;
+  case D_COUNTS:
+    decide_checked_counts(ctx, res);
+    return;
+  case D_WRITE:
+    ctx->json = row_text(ctx, res, 0);
+    if (!ctx->json)
+      decide_failed(ctx, RT_ENOMEM, NULL);
+    else
+      decide_send(ctx, D_COMMIT);
+    return;
+  case D_COMMIT:
+    decide_respond(ctx, 200, NULL);
+    return;
+  }
+}
+
+static void on_decide_conn(int status, rt_db_conn_t *conn, void *data) {
+  decide_ctx_t *ctx = data;
+  if (status) {
+    rt__api_db_failed(ctx->call->req, status, NULL);
+    return;
+  }
+  ctx->conn = conn;
+  decide_send(ctx, D_BEGIN);
+}
+
+void rt__matches_decide(rt_api_call_t *call) {
+  int64_t id = rt__path_id(call, 0);
+  if (!id)
+    return;
+  json_t *body = rt__input_body(call);
+  if (!body)
+    return;
+  decide_ctx_t *ctx = rt_arena_alloc(&call->req->arena, sizeof(*ctx));
+  if (!ctx) {
+    json_decref(body);
+    oom(call);
+    return;
+  }
+  memset(ctx, 0, sizeof(*ctx));
+  ctx->call = call;
+  ctx->id_text = rt__id_text(call, id);
+  /* What the body says on its own is checked first; what depends on the match (is it yours,
+   * is the decision there, may you name the side) once it is found. */
+  static const char *const known[] = {"decision", "side", NULL};
+  static const char *const decisions[] = {"accept", "decline", NULL};
+  static const char *const sides[] = {"state", "provider", NULL};
+  rt_field_errors_t errs = {0};
+  rt__v_unknown(body, known, &errs);
+  rt__v_enum(body, "decision", "decision", 0, decisions, &errs, &ctx->decision);
+  ctx->side_given = rt__v_enum(body, "side", "side", 0, sides, &errs, &ctx->side) > 0;
+  json_decref(body); /* the values point into the static tables */
+  if (rt__field_errors_any(&errs)) {
+    rt__problem_with_errors(call->req, 422, "Unprocessable Content", "The decision is not valid.",
+                            &errs);
+    return;
+  }
+  int rc = rt_db_acquire(rt__api_pool(call), on_decide_conn, ctx);
+  if (rc)
+    rt__api_db_failed(call->req, rc, NULL);
+}

@@ -1,0 +1,147 @@
+/* Suggestions: GET /needs/{id}/suggestions and GET /offers/{id}/suggestions?limit=K. The
+ * roundtable's snapshot is read on the loop; the instance is built and queried on the thread
+ * pool; nothing is written. A posting that is not open has no feasible counterpart: its list is
+ * empty. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "matching.h"
+#include "reference.h"
+#include "resource.h"
+#include "roundtable/log.h"
+#include "snapshot.h"
+
+#define SUGGEST_DEFAULT 10
+#define SUGGEST_MAX 100
+
+typedef struct suggest_ctx {
+  rt_api_call_t *call;
+  rt_snapshot_focus_t focus;
+  int64_t id;
+  size_t k;
+  rt_snapshot_t *snap; /* owned between the load and the work */
+  /* the work's outcome */
+  int rc;
+  char err[256];
+  rt_buf_t body;
+} suggest_ctx_t;
+
+/* On the thread pool: build, suggest, render. */
+static void suggest_work(void *arg) {
+  suggest_ctx_t *ctx = arg;
+  rt_match_instance_t *inst = NULL;
+  rt_match_hit_t *hits = calloc(ctx->k, sizeof(*hits));
+  size_t n = 0;
+  rt_match_weights_t w;
+  rt_match_weights_default(&w);
+  int rc = hits ? rt__snapshot_build(ctx->snap, &inst, ctx->err, sizeof(ctx->err)) : RT_ENOMEM;
+  /* the posting in focus is the only one of its side: index 0 */
+  if (!rc && ctx->focus == RT_SNAP_NEED && rt_match_instance_needs(inst) == 1)
+    rc = rt_match_suggest_offers(inst, 0, ctx->k, &w, hits, &n);
+  else if (!rc && ctx->focus == RT_SNAP_OFFER && rt_match_instance_offers(inst) == 1)
+    rc = rt_match_suggest_needs(inst, 0, ctx->k, &w, hits, &n);
+  const char *key = ctx->focus == RT_SNAP_NEED ? "offer_id" : "need_id";
+  if (!rc)
+    rc = rt_buf_puts(&ctx->body, "{\"items\":[");
+  for (size_t i = 0; i < n && !rc; i++) {
+    rc = rt_buf_printf(&ctx->body, "%s{\"%s\":\"%lld\",\"score\":", i ? "," : "", key,
+                       (long long)hits[i].id);
+    if (!rc)
+      rc = rt__number_json(&ctx->body, hits[i].breakdown.score);
+    if (!rc)
+      rc = rt_buf_puts(&ctx->body, ",\"breakdown\":");
+    if (!rc)
+      rc = rt__breakdown_json(&ctx->body, &hits[i].breakdown);
+    if (!rc)
+      rc = rt_buf_puts(&ctx->body, "}");
+  }
+  if (!rc)
+    rc = rt_buf_puts(&ctx->body, "],\"next_cursor\":null}");
+  ctx->rc = rc;
+  free(hits);
+  rt_match_instance_free(inst);
+  rt__snapshot_free(ctx->snap);
+  ctx->snap = NULL;
+}
+
+static void suggest_done(rt_http_request_t *req, void *arg) {
+  suggest_ctx_t *ctx = arg;
+  if (ctx->rc) {
+    RT_LOG(RT_LOG_ERROR, req->id, "suggestions: %s: %s", rt_strerror(ctx->rc), ctx->err);
+    rt_buf_free(&ctx->body);
+    rt_http_respond_problem(req, 500, "Internal Server Error",
+                            "The suggestions could not be computed; this has been logged.");
+    return;
+  }
+  rt_http_respond_buf(req, 200, "application/json", &ctx->body);
+}
+
+static void on_loaded(int status, rt_snapshot_outcome_t outcome, rt_snapshot_t *snap,
+                      const rt_db_result_t *res, void *data) {
+  suggest_ctx_t *ctx = data;
+  rt_http_request_t *req = ctx->call->req;
+  if (status) {
+    rt__api_db_failed(req, status, res);
+    return;
+  }
+  if (outcome == RT_SNAP_NOT_FOUND) {
+    rt_http_respond_problem(req, 404, "Not Found", "No such resource.");
+    return;
+  }
+  if (outcome != RT_SNAP_LOADED) {
+    rt__api_json(req, 200, "{\"items\":[],\"next_cursor\":null}");
+    return;
+  }
+  ctx->snap = snap;
+  rt_buf_init(&ctx->body, 0);
+  int rc = rt_http_offload(req, suggest_work, suggest_done, ctx);
+  if (rc) {
+    rt__snapshot_free(snap);
+    ctx->snap = NULL;
+    rt__api_unavailable(req, RT_EBUSY);
+  }
+}
+
+static void suggest_ready(rt_api_call_t *call) {
+  suggest_ctx_t *ctx = call->state;
+  rt_snapshot_request_t rq = {.focus = ctx->focus, .id = ctx->id};
+  int rc = rt__snapshot_load(rt__api_pool(call), &rq, on_loaded, ctx);
+  if (rc)
+    rt__api_db_failed(call->req, rc, NULL);
+}
+
+static void suggestions(rt_api_call_t *call, rt_snapshot_focus_t focus) {
+  int64_t id = rt__path_id(call, 0);
+  if (!id)
+    return;
+  static const char *const allowed[] = {"limit", NULL};
+  rt_query_t q;
+  if (rt__input_query(call, allowed, &q))
+    return;
+  size_t k = SUGGEST_DEFAULT;
+  const char *limit = rt__query_get(&q, "limit");
+  if (limit) {
+    int64_t v = rt__parse_id(limit);
+    if (v < 1 || v > SUGGEST_MAX) {
+      rt_http_respond_problem(call->req, 400, "Bad Request",
+                              "limit must be a whole number from 1 to 100.");
+      return;
+    }
+    k = (size_t)v;
+  }
+  suggest_ctx_t *ctx = rt_arena_alloc(&call->req->arena, sizeof(*ctx));
+  if (!ctx) {
+    rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
+    return;
+  }
+  memset(ctx, 0, sizeof(*ctx));
+  ctx->call = call;
+  ctx->focus = focus;
+  ctx->id = id;
+  ctx->k = k;
+  call->state = ctx;
+  rt__reference_ready(call, suggest_ready);
+}
+
+void rt__needs_suggestions(rt_api_call_t *call) { suggestions(call, RT_SNAP_NEED); }
+void rt__offers_suggestions(rt_api_call_t *call) { suggestions(call, RT_SNAP_OFFER); }
