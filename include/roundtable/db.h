@@ -58,6 +58,11 @@ int rt_db_acquire(rt_db_pool_t *pool, rt_db_acquire_cb cb, void *data) RT_WUR;
  * is not called and its result is drained before the connection is reused. */
 void rt_db_release(rt_db_conn_t *conn);
 
+/* For a transaction that set its own statement_timeout (SET LOCAL, set_config(..., true)):
+ * the client-side deadline of this lease's queries follows ms instead of the pool's, until
+ * the connection is released. */
+void rt_db_conn_statement_timeout(rt_db_conn_t *conn, uint64_t ms);
+
 /* res is borrowed, never NULL, valid only during the callback. status is 0, RT_EDB_QUERY
  * (see sqlstate), RT_EDB_CONFLICT (40001/40P01: retry), RT_EDB_UNAVAILABLE (connection
  * lost; the connection is dead, release it), RT_ETIMEDOUT (statement_timeout, SQLSTATE

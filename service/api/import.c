@@ -13,6 +13,8 @@
 #include "postings.h"
 
 #define IMPORT_MAX_ROWS 200000
+#define RT_STRINGIFY_(x) #x
+#define RT_STRINGIFY(x) RT_STRINGIFY_(x)
 #define IMPORT_MAX_ERRORS 1000
 #define CSV_MAX_COLUMNS 32
 
@@ -34,8 +36,8 @@ typedef struct import_job {
 } import_job_t;
 
 /* A large import runs longer than the service's statement_timeout allows an ordinary
- * request; its own transaction gets this one. */
-#define IMPORT_STATEMENT_TIMEOUT "600s"
+ * request; its own transaction gets this one (milliseconds). */
+#define IMPORT_STATEMENT_TIMEOUT_MS 600000
 
 static void add_row_errors(import_job_t *job, size_t row, rt_field_errors_t *errs) {
   size_t i;
@@ -390,7 +392,8 @@ static void on_begun(int status, const rt_db_result_t *res, void *data) {
   import_job_t *job = data;
   if (tx_step(job, status, res))
     return;
-  const char *params[] = {IMPORT_STATEMENT_TIMEOUT};
+  const char *params[] = {RT_STRINGIFY(IMPORT_STATEMENT_TIMEOUT_MS)};
+  rt_db_conn_statement_timeout(job->conn, IMPORT_STATEMENT_TIMEOUT_MS);
   tx_step(job,
           rt_db_query(job->conn, "SELECT set_config('statement_timeout', $1, true)", 1, params,
                       on_timeout_set, job),

@@ -68,6 +68,7 @@ struct rt_db_conn_s {
   PGresult *result;       /* the statement's result being collected */
   rt_db_result_cb cb;     /* the caller's in-flight query; NULL when none or abandoned */
   void *cb_data;
+  uint64_t lease_statement_timeout_ms; /* this lease's own (rt_db_conn_statement_timeout), or 0 */
 };
 
 typedef struct db_waiter_s {
@@ -170,10 +171,11 @@ static void set_state(rt_db_conn_t *c, rt__db_state_t to) {
   c->state = to;
 }
 
-static uint64_t query_deadline_ms(const rt_db_pool_t *p) {
+static uint64_t query_deadline_ms(const rt_db_conn_t *c) {
   /* The server cancels at statement_timeout; past this margin it is not answering at all
    * (host gone, network cut) and the connection is given up. */
-  uint64_t st = p->opts.statement_timeout_ms;
+  uint64_t st = c->lease_statement_timeout_ms ? c->lease_statement_timeout_ms
+                                              : c->pool->opts.statement_timeout_ms;
   uint64_t margin = st / 4 > 2000 ? st / 4 : 2000;
   return st + margin;
 }
@@ -554,7 +556,7 @@ static int conn_send(rt_db_conn_t *c, const char *sql, int nparams, const char *
   if (rc)
     return rc;
   if (c->pool->opts.statement_timeout_ms)
-    uv_timer_start(&c->timer, on_conn_timer, query_deadline_ms(c->pool), 0);
+    uv_timer_start(&c->timer, on_conn_timer, query_deadline_ms(c), 0);
   return 0;
 }
 
@@ -744,7 +746,7 @@ static void on_conn_timer(uv_timer_t *t) {
   case RT__DB_BUSY:
   case RT__DB_RESETTING:
     (void)snprintf(why, sizeof(why), "no answer from the server within %llu ms",
-                   (unsigned long long)query_deadline_ms(c->pool));
+                   (unsigned long long)query_deadline_ms(c));
     conn_fail(c, RT_ETIMEDOUT, why);
     break;
   default:
@@ -1172,10 +1174,15 @@ int rt_db_query(rt_db_conn_t *c, const char *sql, int nparams, const char *const
   return 0;
 }
 
+void rt_db_conn_statement_timeout(rt_db_conn_t *c, uint64_t ms) {
+  c->lease_statement_timeout_ms = ms;
+}
+
 void rt_db_release(rt_db_conn_t *c) {
   if (!c)
     return;
   rt_db_pool_t *p = c->pool;
+  c->lease_statement_timeout_ms = 0;
   switch (c->state) {
   case RT__DB_ACQUIRED:
     p->leased--;

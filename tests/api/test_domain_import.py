@@ -376,3 +376,23 @@ def test_imports_take_bodies_beyond_the_ordinary_limit(world, rt):
                    headers={"Content-Type": "application/json"}, expect=413)
     validate(r.body, "Problem")
     assert world.count("needs") == before + 80
+
+
+def test_a_long_import_outlives_the_ordinary_statement_timeout(world, rt):
+    """An import runs in its own transaction with its own statement timeout: a service whose
+    --statement-timeout (100 ms) is far shorter than the insert still imports every row."""
+    import requests
+    from harness import Service
+    svc = Service(world.pg, "--statement-timeout", "100ms", "--threads", "1", migrate=False)
+    try:
+        rows = need_rows(world, 6000, description="long enough to take a while " * 20)
+        before = world.count("needs")
+        r = requests.post(f"{svc.url}{IMP.format(id=rt)}", params={"entity": "needs"},
+                          data=json.dumps(rows).encode(),
+                          headers={"Content-Type": "application/json",
+                                   "Authorization": "Bearer " + world.tok["admin"]})
+        assert r.status_code == 200, r.text
+        assert r.json() == {"inserted": 6000}
+        assert world.count("needs") == before + 6000
+    finally:
+        assert svc.stop() == 0, svc.log()
