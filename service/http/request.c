@@ -1,4 +1,5 @@
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,9 @@ rt__http_req_t *rt__http_req_new(void) {
   return r;
 }
 
+/* Requests that held more than this trim the heap when they are freed. */
+#define LARGE_REQUEST_BYTES (8u * 1024 * 1024)
+
 void rt__http_req_free(rt__http_req_t *r) {
   if (!r)
     return;
@@ -37,7 +41,12 @@ void rt__http_req_free(rt__http_req_t *r) {
   rt_buf_free(&r->resp_body_owned);
   /* The arena holds r itself: copy its handle out before freeing the blocks. */
   rt_arena_t arena = r->pub.arena;
+  size_t held = arena.total + r->pub.body_len;
   rt_arena_reset(&arena);
+  /* A bulk upload may have held hundreds of megabytes (some of it allocated on the thread
+   * pool's malloc arenas); give them back to the system rather than keep them resident. */
+  if (held > LARGE_REQUEST_BYTES)
+    malloc_trim(0);
 }
 
 static const char *const req_state_names[] = {"parsing", "queued", "handling", "writing", "done"};
