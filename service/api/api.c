@@ -23,6 +23,7 @@ static const rt_route_t routes[] = {
     {RT_HTTP_GET, "/api/v1/participants", RT_ROLES_ANY, rt__participants_list, 0},
     {RT_HTTP_GET, "/api/v1/participants/{id}", RT_ROLES_ANY, rt__participants_get, 0},
     {RT_HTTP_PATCH, "/api/v1/participants/{id}", RT_ROLES_ANY, rt__participants_patch, 0},
+    {RT_HTTP_GET, "/api/v1/me", RT_ROLES_ANY, rt__tokens_me, 0},
     {RT_HTTP_POST, "/api/v1/tokens", RT_ROLES_STAFF, rt__tokens_create, 0},
     {RT_HTTP_GET, "/api/v1/tokens", RT_ROLES_STAFF, rt__tokens_list, 0},
     {RT_HTTP_DELETE, "/api/v1/tokens/{id}", RT_ROLES_ANY, rt__tokens_revoke, 0},

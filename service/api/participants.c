@@ -7,12 +7,6 @@
 #include "reference.h"
 #include "resource.h"
 
-#define PARTICIPANT_JSON                                                                           \
-  "json_build_object('id', p.id::text, 'name', p.name, 'kind', p.kind, 'country', p.country,"      \
-  " 'region', p.region, 'languages', to_json(p.languages), 'contact',"                             \
-  " json_build_object('name', p.contact_name, 'email', p.contact_email),"                          \
-  " 'created_at', rt_ts(p.created_at), 'updated_at', rt_ts(p.updated_at))::text"
-
 static const char *const kinds[] = {"state", "donor", "implementer", "organizer", NULL};
 static const char *const known_fields[] = {"id",         "name",      "kind",    "country",
                                            "region",     "languages", "contact", "created_at",

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "participants.h"
 #include "resource.h"
 #include "tokens.h"
 
@@ -179,4 +180,16 @@ int rt_api_token_create(const rt_db_options_t *db, const char *role, const char 
   if (ctx.status)
     out[0] = '\0';
   return ctx.status;
+}
+
+/* GET /me: who the caller's token is, and the participant it acts for, so that a client
+ * (the web UI) need not guess from which calls are refused. */
+void rt__tokens_me(rt_api_call_t *call) {
+  static const char sql[] =
+      "SELECT json_build_object('token_id', t.id::text, 'role', t.role,"
+      " 'label', t.label, 'participant_id', t.participant_id::text,"
+      " 'participant', CASE WHEN p.id IS NULL THEN NULL ELSE " PARTICIPANT_JSON_OBJECT " END)::text"
+      " FROM tokens t LEFT JOIN participants p ON p.id = t.participant_id WHERE t.id = $1";
+  const char *params[] = {rt__id_text(call, call->who.token_id)};
+  rt__exec_row(call, 200, sql, 1, params);
 }

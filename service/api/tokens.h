@@ -6,5 +6,6 @@
 void rt__tokens_create(rt_api_call_t *call);
 void rt__tokens_list(rt_api_call_t *call);
 void rt__tokens_revoke(rt_api_call_t *call);
+void rt__tokens_me(rt_api_call_t *call);
 
 #endif

@@ -180,3 +180,21 @@ def test_who_may_revoke_what(world):
 def test_revoke_unknown_or_malformed_id_is_404(world, bad):
     r = world.call("DELETE", T1, bad, expect=404)
     validate(r.body, "Problem")
+
+
+@pytest.mark.parametrize("caller", ["admin", "organizer", "state_a", "donor"])
+def test_me_tells_the_caller_who_it_is(world, caller):
+    r = world.call("GET", f"{V1}/me", as_=caller, expect=200)
+    validate(r.body, "Me")
+    assert r.body["token_id"] == str(world.tok_id[caller])
+    assert r.body["role"] == ROLE_OF[caller]
+    if caller in world.p:
+        assert r.body["participant_id"] == world.p[caller]["id"]
+        assert r.body["participant"]["name"] == world.p[caller]["name"]
+    else:
+        assert r.body["participant"] is None or r.body["participant_id"] is not None
+    assert "token" not in r.body
+
+
+def test_me_needs_a_token(world):
+    world.call("GET", f"{V1}/me", token=None, expect=401)
