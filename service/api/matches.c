@@ -117,29 +117,7 @@ static void on_list(int status, const rt_db_result_t *res, void *data) {
     }
     rt__keyset_cursor_encode(ctx->by_score ? 's' : 't', k, id, cursor, sizeof(cursor));
   }
-  rt_buf_t out;
-  rt_buf_init(&out, 0);
-  size_t need = 64;
-  for (int r = 0; r < shown; r++)
-    need += rt_db_result_length(res, r, 0) + 1;
-  int rc = rt_buf_reserve(&out, need);
-  if (!rc)
-    rc = rt_buf_puts(&out, "{\"items\":[");
-  for (int r = 0; r < shown && !rc; r++) {
-    if (r)
-      rc = rt_buf_append(&out, ",", 1);
-    if (!rc)
-      rc = rt_buf_append(&out, rt_db_result_value(res, r, 0), rt_db_result_length(res, r, 0));
-  }
-  if (!rc)
-    rc = cursor[0] ? rt_buf_printf(&out, "],\"next_cursor\":\"%s\"}", cursor)
-                   : rt_buf_puts(&out, "],\"next_cursor\":null}");
-  if (rc) {
-    rt_buf_free(&out);
-    oom(call);
-    return;
-  }
-  rt_http_respond_buf(call->req, 200, "application/json", &out);
+  rt__respond_items(call, res, shown, cursor[0] ? cursor : NULL);
 }
 
 /* A theme or a theme group as an array literal of the themes it covers; NULL if unknown. */

@@ -16,12 +16,11 @@ void rt__respond_row(rt_api_call_t *call, int status, const rt_db_result_t *res)
                   rt_db_result_length(res, 0, 0));
 }
 
-void rt__respond_list(rt_api_call_t *call, const rt_db_result_t *res, const rt_page_t *page) {
-  int rows = rt_db_result_rows(res);
-  int shown = rows > page->limit ? page->limit : rows;
+void rt__respond_items(rt_api_call_t *call, const rt_db_result_t *res, int shown,
+                       const char *cursor) {
   rt_buf_t out;
   rt_buf_init(&out, 0);
-  size_t need = 40;
+  size_t need = 64;
   for (int r = 0; r < shown; r++)
     need += rt_db_result_length(res, r, 0) + 1;
   int rc = rt_buf_reserve(&out, need);
@@ -33,20 +32,25 @@ void rt__respond_list(rt_api_call_t *call, const rt_db_result_t *res, const rt_p
     if (!rc)
       rc = rt_buf_append(&out, rt_db_result_value(res, r, 0), rt_db_result_length(res, r, 0));
   }
-  if (!rc && rows > page->limit) {
-    char cursor[32];
-    rt__cursor_encode(strtoll(rt_db_result_value(res, shown - 1, 1), NULL, 10), cursor,
-                      sizeof(cursor));
-    rc = rt_buf_printf(&out, "],\"next_cursor\":\"%s\"}", cursor);
-  } else if (!rc) {
-    rc = rt_buf_puts(&out, "],\"next_cursor\":null}");
-  }
+  if (!rc)
+    rc = cursor ? rt_buf_printf(&out, "],\"next_cursor\":\"%s\"}", cursor)
+                : rt_buf_puts(&out, "],\"next_cursor\":null}");
   if (rc) {
     rt_buf_free(&out);
     rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
     return;
   }
   rt_http_respond_buf(call->req, 200, "application/json", &out);
+}
+
+void rt__respond_list(rt_api_call_t *call, const rt_db_result_t *res, const rt_page_t *page) {
+  int rows = rt_db_result_rows(res);
+  int shown = rows > page->limit ? page->limit : rows;
+  char cursor[32];
+  if (rows > page->limit)
+    rt__cursor_encode(strtoll(rt_db_result_value(res, shown - 1, 1), NULL, 10), cursor,
+                      sizeof(cursor));
+  rt__respond_items(call, res, shown, rows > page->limit ? cursor : NULL);
 }
 
 int64_t rt__path_id(rt_api_call_t *call, int index) {

@@ -10,6 +10,11 @@
  * or 404 when there is no row. */
 void rt__respond_row(rt_api_call_t *call, int status, const rt_db_result_t *res);
 
+/* Responds {"items":[...], "next_cursor"} from the first column (JSON text) of the first
+ * shown rows; cursor (borrowed) may be NULL for the last page. */
+void rt__respond_items(rt_api_call_t *call, const rt_db_result_t *res, int shown,
+                       const char *cursor);
+
 /* Responds {"items":[...], "next_cursor"} from rows of (json text, id); the query asked
  * for page->limit + 1 rows so that a further page can be told. */
 void rt__respond_list(rt_api_call_t *call, const rt_db_result_t *res, const rt_page_t *page);

@@ -1,4 +1,4 @@
-/* The migrations compiled into the binary: generated migrations_data.c (cmake/EmbedSql.cmake)
+/* The migrations compiled into the binary: generated migrations_data.c (cmake/Embed.cmake)
  * defines the table from sql/NNN_*.sql, sorted by name. */
 #ifndef ROUNDTABLE_DB_MIGRATIONS_H
 #define ROUNDTABLE_DB_MIGRATIONS_H
