@@ -476,3 +476,15 @@ void rt__v_unknown(json_t *obj, const char *const *known, rt_field_errors_t *err
       rt__field_error(errs, key, "is not a field of this resource");
   }
 }
+
+void rt__own_strings(rt_arena_t *arena, const char **values, size_t n, rt_field_errors_t *errs) {
+  for (size_t i = 0; i < n; i++) {
+    if (!values[i])
+      continue;
+    values[i] = rt_arena_strdup(arena, values[i]);
+    if (!values[i]) {
+      rt__field_error(errs, "", "could not be read (out of memory)");
+      return;
+    }
+  }
+}

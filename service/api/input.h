@@ -74,6 +74,10 @@ void rt__v_forbidden(json_t *obj, const char *const *keys, rt_field_errors_t *er
 /* Fields not in `known` (NULL-terminated) are refused as unknown. */
 void rt__v_unknown(json_t *obj, const char *const *known, rt_field_errors_t *errs);
 
+/* Makes values[0..n) (NULL entries stay NULL) copies in arena, so that what a decoder
+ * read outlives the JSON body it borrowed from. On failure adds a field error. */
+void rt__own_strings(rt_arena_t *arena, const char **values, size_t n, rt_field_errors_t *errs);
+
 /* Non-zero when s is a valid calendar date YYYY-MM-DD. */
 int rt__is_date(const char *s);
 /* Number of Unicode code points in UTF-8 s. */

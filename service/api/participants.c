@@ -90,6 +90,8 @@ static int decode(rt_api_call_t *call, json_t *body, int creating, rt_field_erro
       rt__field_error(errs, "region", "does not match country %s, which is in %s",
                       in->values[F_COUNTRY], c->extra);
   }
+  /* Values borrow from body; the caller drops it before the statement runs. */
+  rt__own_strings(arena, in->values, F_COUNT, errs);
   return rt__field_errors_any(errs) ? -1 : 0;
 }
 
@@ -105,15 +107,12 @@ static void create_ready(rt_api_call_t *call) {
                             "The participant is not valid.", &errs);
     return;
   }
-  const char *params[F_COUNT];
-  for (int f = 0; f < F_COUNT; f++)
-    params[f] = in.values[f] ? rt_arena_strdup(&call->req->arena, in.values[f]) : NULL;
   json_decref(body);
   static const char sql[] =
       "INSERT INTO participants AS p (name, kind, country, region, languages, contact_name,"
       " contact_email) VALUES ($1, $2, $3, $4, coalesce($5::text[], '{}'), $6, $7)"
       " RETURNING " PARTICIPANT_JSON;
-  rt__exec_row(call, 201, sql, F_COUNT, params);
+  rt__exec_row(call, 201, sql, F_COUNT, in.values);
 }
 
 void rt__participants_create(rt_api_call_t *call) { rt__reference_ready(call, create_ready); }
@@ -207,8 +206,7 @@ static void patch_ready(rt_api_call_t *call) {
   for (int f = 0; f < F_COUNT && !rc; f++) {
     if (!in.given[f])
       continue;
-    params[n] = in.values[f] ? rt_arena_strdup(arena, in.values[f]) : NULL;
-    n++;
+    params[n++] = in.values[f];
     if (f == F_LANGUAGES)
       rc = rt_buf_printf(&set, ", languages = coalesce($%d::text[], '{}')", n);
     else

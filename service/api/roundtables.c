@@ -29,7 +29,8 @@ typedef struct roundtable_input {
 } roundtable_input_t;
 
 /* The one decoder of a roundtable body; creating requires a title. */
-static int decode(json_t *body, int creating, rt_field_errors_t *errs, roundtable_input_t *in) {
+static int decode(rt_arena_t *arena, json_t *body, int creating, rt_field_errors_t *errs,
+                  roundtable_input_t *in) {
   memset(in, 0, sizeof(*in));
   rt__v_unknown(body, known_fields, errs);
   rt__v_forbidden(body, read_only, errs);
@@ -53,6 +54,8 @@ static int decode(json_t *body, int creating, rt_field_errors_t *errs, roundtabl
   if (in->values[F_STARTS] && in->values[F_ENDS] &&
       strcmp(in->values[F_ENDS], in->values[F_STARTS]) < 0)
     rt__field_error(errs, "ends_on", "must not be before starts_on");
+  /* Values borrow from body; the caller drops it before the statement runs. */
+  rt__own_strings(arena, in->values, F_COUNT, errs);
   return rt__field_errors_any(errs) ? -1 : 0;
 }
 
@@ -62,22 +65,18 @@ void rt__roundtables_create(rt_api_call_t *call) {
     return;
   rt_field_errors_t errs = {0};
   roundtable_input_t in;
-  if (decode(body, 1, &errs, &in)) {
+  if (decode(&call->req->arena, body, 1, &errs, &in)) {
     json_decref(body);
     rt__problem_with_errors(call->req, 422, "Unprocessable Content", "The roundtable is not valid.",
                             &errs);
     return;
   }
-  /* Values borrow from body; copy them before it goes. */
-  const char *params[F_COUNT];
-  for (int f = 0; f < F_COUNT; f++)
-    params[f] = in.values[f] ? rt_arena_strdup(&call->req->arena, in.values[f]) : NULL;
   json_decref(body);
   static const char sql[] =
       "INSERT INTO roundtables AS r (title, starts_on, ends_on, location, description, status)"
       " VALUES ($1, $2::date, $3::date, coalesce($4, ''), coalesce($5, ''),"
       " coalesce($6, 'planned')) RETURNING " ROUNDTABLE_JSON;
-  rt__exec_row(call, 201, sql, F_COUNT, params);
+  rt__exec_row(call, 201, sql, F_COUNT, in.values);
 }
 
 void rt__roundtables_get(rt_api_call_t *call) {
@@ -143,7 +142,7 @@ void rt__roundtables_patch(rt_api_call_t *call) {
     return;
   rt_field_errors_t errs = {0};
   roundtable_input_t in;
-  if (decode(body, 0, &errs, &in)) {
+  if (decode(&call->req->arena, body, 0, &errs, &in)) {
     json_decref(body);
     rt__problem_with_errors(call->req, 422, "Unprocessable Content", "The change is not valid.",
                             &errs);
@@ -154,15 +153,14 @@ void rt__roundtables_patch(rt_api_call_t *call) {
   const char *params[2 + F_COUNT];
   int n = 0;
   params[n++] = rt__id_text(call, id);
-  params[n++] = in.given[F_STATUS] ? rt_arena_strdup(arena, in.values[F_STATUS]) : NULL;
+  params[n++] = in.given[F_STATUS] ? in.values[F_STATUS] : NULL;
   rt_buf_t set;
   rt_buf_init(&set, 4096);
   int rc = rt_buf_puts(&set, "updated_at = now()");
   for (int f = 0; f < F_COUNT && !rc; f++) {
     if (!in.given[f])
       continue;
-    params[n] = in.values[f] ? rt_arena_strdup(arena, in.values[f]) : NULL;
-    n++;
+    params[n++] = in.values[f];
     rc = rt_buf_printf(&set, ", %s = $%d%s", columns[f], n, casts[f]);
   }
   json_decref(body);
