@@ -3,6 +3,8 @@
  * six scripts), and the figures issue 4 asks for:
  *
  *   match_bench                       build, scoring throughput (all pairs, one core), full run
+ *   match_bench --ties                 the same on a degenerate instance: every pair feasible and
+ *                                      scoring the same
  *   match_bench --square N --matrix F  a capacity-1 square instance: writes the N x N score matrix
  *                                      (int32, -1 infeasible) for bench/match_peer.py (scipy) and
  *                                      prints the engine's exact optimum
@@ -179,8 +181,11 @@ static uint32_t parents_of(const uint8_t *t, int n) {
   return m;
 }
 
-/* square: capacity 1, max_partners 1, everything open, no declined or agreed pairs. */
-static int make_world(world_t *w, size_t nn, size_t no, uint64_t seed, bool square) {
+/* square: capacity 1, max_partners 1, everything open, no declined or agreed pairs.
+ * ties: every need a copy of the first and every offer a copy of the first, made to fit it (as
+ * when one template is imported many times): every pair is feasible and they all score the
+ * same, the degenerate case for pruning and for the certificate. */
+static int make_world(world_t *w, size_t nn, size_t no, uint64_t seed, bool square, bool ties) {
   rng_t r = {seed};
   memset(w, 0, sizeof(*w));
   w->n_needs = nn;
@@ -254,6 +259,33 @@ static int make_world(world_t *w, size_t nn, size_t no, uint64_t seed, bool squa
       w->countries[i * 10 + c] = w->codes[(i * 7 + c * 13) % 150];
     o->open = square || below(&r, 20) != 0;
   }
+  for (size_t i = 1; ties && i < nn; i++) {
+    rt_match_need_t *n = &w->needs[i], *t = &w->needs[0];
+    int64_t id = n->id, participant = n->participant_id;
+    uint32_t partners = n->max_partners;
+    *n = *t;
+    n->id = id;
+    n->participant_id = participant;
+    n->max_partners = partners;
+    n->open = true;
+  }
+  for (size_t i = 0; ties && i < no; i++) {
+    rt_match_offer_t *o = &w->offers[i], *t = &w->offers[0];
+    uint32_t capacity = o->capacity;
+    int64_t id = o->id, participant = o->participant_id;
+    *o = *t;
+    o->id = id;
+    o->participant_id = participant;
+    o->capacity = capacity;
+    o->open = true;
+    o->themes = w->needs[0].themes;
+    o->n_themes = w->needs[0].n_themes;
+    o->languages = w->needs[0].languages;
+    o->n_languages = w->needs[0].n_languages;
+    o->n_regions = o->n_countries = 0;
+    o->modality = RT_MATCH_HYBRID;
+    o->has_window = false;
+  }
   if (!square) {
     for (int k = 0; k < 1000; k++)
       w->declined[w->n_declined++] =
@@ -301,9 +333,9 @@ static int build(const world_t *w, rt_match_instance_t **inst) {
   return rc;
 }
 
-static int run_main(size_t nn, size_t no, uint64_t seed, int repeat) {
+static int run_main(size_t nn, size_t no, uint64_t seed, int repeat, bool ties) {
   world_t w;
-  if (make_world(&w, nn, no, seed, false) < 0)
+  if (make_world(&w, nn, no, seed, false, ties) < 0)
     return 1;
   rt_match_instance_t *inst;
   double t0 = now_s();
@@ -355,7 +387,7 @@ static int run_main(size_t nn, size_t no, uint64_t seed, int repeat) {
 
 static int run_square(size_t n, uint64_t seed, const char *matrix) {
   world_t w;
-  if (make_world(&w, n, n, seed, true) < 0)
+  if (make_world(&w, n, n, seed, true, false) < 0)
     return 1;
   rt_match_instance_t *inst;
   if (build(&w, &inst) < 0)
@@ -426,7 +458,7 @@ static const char *const prio_names[] = {"high", "medium", "low"};
 
 static int run_csv(size_t nn, size_t no, uint64_t seed, const char *dir, size_t sample) {
   world_t w;
-  if (make_world(&w, nn, no, seed, false) < 0)
+  if (make_world(&w, nn, no, seed, false, false) < 0)
     return 1;
   char path[4096];
   snprintf(path, sizeof(path), "%s/needs.csv", dir);
@@ -523,8 +555,11 @@ int main(int argc, char **argv) {
   int repeat = 3;
   const char *matrix = NULL, *csv = NULL;
   size_t sample = 500;
+  bool ties = false;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--needs") && i + 1 < argc)
+    if (!strcmp(argv[i], "--ties"))
+      ties = true;
+    else if (!strcmp(argv[i], "--needs") && i + 1 < argc)
       nn = strtoul(argv[++i], NULL, 10);
     else if (!strcmp(argv[i], "--offers") && i + 1 < argc)
       no = strtoul(argv[++i], NULL, 10);
@@ -541,9 +576,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--sample") && i + 1 < argc)
       sample = strtoul(argv[++i], NULL, 10);
     else {
-      fprintf(stderr, "usage: match_bench [--needs N] [--offers M] [--seed S] [--repeat R]\n"
-                      "       match_bench --square N [--matrix FILE] [--seed S]\n"
-                      "       match_bench --csv DIR [--sample K] [--seed S]\n");
+      fprintf(stderr,
+              "usage: match_bench [--needs N] [--offers M] [--seed S] [--repeat R] [--ties]\n"
+              "       match_bench --square N [--matrix FILE] [--seed S]\n"
+              "       match_bench --csv DIR [--sample K] [--seed S]\n");
       return 2;
     }
   }
@@ -551,5 +587,5 @@ int main(int argc, char **argv) {
     return run_csv(nn, no, seed, csv, sample);
   if (square)
     return run_square(square, seed, matrix);
-  return run_main(nn, no, seed, repeat < 1 ? 1 : repeat);
+  return run_main(nn, no, seed, repeat < 1 ? 1 : repeat, ties);
 }

@@ -24,7 +24,8 @@ typedef struct rt_config_s {
   rt_db_options_t db;
   rt_log_level_t log_level;
   struct {
-    uint64_t run_stale_ms; /* a live match run without a heartbeat for this long is dead */
+    uint64_t run_stale_ms;   /* a live match run without a heartbeat for this long is dead */
+    uint64_t run_timeout_ms; /* a match run still computing after this long is stopped */
   } match;
   struct {
     const char *role;

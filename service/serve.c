@@ -14,7 +14,9 @@ int rt_serve(rt_config_t *cfg) {
     unsigned n = uv_available_parallelism();
     cfg->http.threads = n > 64 ? 64 : (int)n;
   }
-  rt_api_app_t app = {.db = &cfg->db, .match_run_stale_ms = cfg->match.run_stale_ms};
+  rt_api_app_t app = {.db = &cfg->db,
+                      .match_run_stale_ms = cfg->match.run_stale_ms,
+                      .match_run_timeout_ms = cfg->match.run_timeout_ms};
   rt_http_hooks_t hooks = rt_api_hooks(&app);
   rt_log_info("roundtable %s serving on %s:%d with %d thread%s", RT_VERSION, cfg->http.host,
               cfg->http.port, cfg->http.threads, cfg->http.threads == 1 ? "" : "s");

@@ -15,6 +15,7 @@ typedef struct rt_api_app_s {
    * is considered dead (the process stopped or lost the database) and is failed by the next
    * request that meets it; 0 means the default, 60 s. */
   uint64_t match_run_stale_ms;
+  uint64_t match_run_timeout_ms; /* 0: no limit */
 } rt_api_app_t;
 
 /* The hooks to pass to rt_http_server_run; app (borrowed) goes in hooks.app. */

@@ -74,7 +74,7 @@ typedef enum write_step {
 } write_step_t;
 
 /* Why the engine is asked to stop. */
-enum { CANCEL_NONE = 0, CANCEL_SHUTDOWN, CANCEL_LOST };
+enum { CANCEL_NONE = 0, CANCEL_SHUTDOWN, CANCEL_LOST, CANCEL_TIMEOUT };
 
 typedef struct rt_match_run_s {
   rt_api_worker_t *worker;
@@ -91,6 +91,7 @@ typedef struct rt_match_run_s {
   int tick_in_flight;
   uint32_t reported_ppm;
   uint64_t reported_at, heartbeat_ms;
+  uint64_t started_at, timeout_ms; /* uv_now; --match-run-timeout (0: none) */
   /* shared with the thread pool */
   atomic_uint progress_ppm;
   atomic_int cancel;
@@ -232,10 +233,16 @@ static void on_ticked(int status, const rt_db_result_t *res, void *data) {
 
 static void on_tick(uv_timer_t *t) {
   rt_match_run_t *run = t->data;
-  if ((run->state != RUN_LOADING && run->state != RUN_COMPUTING) || run->tick_in_flight)
+  if (run->state != RUN_LOADING && run->state != RUN_COMPUTING)
+    return;
+  uint64_t now = uv_now(run->worker->loop);
+  if (run->timeout_ms && now - run->started_at >= run->timeout_ms) {
+    int none = CANCEL_NONE;
+    atomic_compare_exchange_strong(&run->cancel, &none, CANCEL_TIMEOUT);
+  }
+  if (run->tick_in_flight)
     return;
   uint32_t ppm = atomic_load(&run->progress_ppm);
-  uint64_t now = uv_now(run->worker->loop);
   if (ppm == run->reported_ppm && now - run->reported_at < run->heartbeat_ms)
     return;
   char progress[32];
@@ -401,6 +408,20 @@ static void on_write_conn(int status, rt_db_conn_t *conn, void *data) {
   write_step(run, W_BEGIN);
 }
 
+/* Ends a run that was asked to stop: one lost to another process writes nothing; the others
+ * record why. */
+static void run_stopped(rt_match_run_t *run, int cancel) {
+  if (cancel == CANCEL_LOST)
+    run_close(run);
+  else if (cancel == CANCEL_TIMEOUT)
+    run_fail(run,
+             "stopped after %.0f s, the limit for a run (--match-run-timeout); nothing was"
+             " written: raise the limit or narrow the run (a higher min_score)",
+             (double)run->timeout_ms / 1e3);
+  else
+    run_fail(run, "the service stopped during the run; start a new run");
+}
+
 /* ---- COMPUTING: on the thread pool ---- */
 
 static int on_engine_progress(void *ctx, double fraction) {
@@ -473,12 +494,8 @@ static void run_after_work(uv_work_t *w, int status) {
   rt_match_run_t *run = w->data;
   run->t_computed = uv_hrtime();
   int cancel = atomic_load(&run->cancel);
-  if (cancel == CANCEL_LOST) {
-    run_close(run);
-    return;
-  }
-  if (cancel == CANCEL_SHUTDOWN) {
-    run_fail(run, "the service stopped during the run; start a new run");
+  if (cancel != CANCEL_NONE) {
+    run_stopped(run, cancel);
     return;
   }
   if (status || run->rc) {
@@ -509,10 +526,7 @@ static void on_snapshot(int status, rt_snapshot_outcome_t outcome, rt_snapshot_t
   int cancel = atomic_load(&run->cancel);
   if (cancel != CANCEL_NONE) {
     rt__snapshot_free(snap);
-    if (cancel == CANCEL_LOST)
-      run_close(run);
-    else
-      run_fail(run, "the service stopped during the run; start a new run");
+    run_stopped(run, cancel);
     return;
   }
   run->snap = snap;
@@ -546,7 +560,8 @@ static int run_start(rt_api_worker_t *worker, int64_t id, int64_t roundtable_id,
   uint64_t stale =
       worker->app->match_run_stale_ms ? worker->app->match_run_stale_ms : DEFAULT_STALE_MS;
   run->heartbeat_ms = stale / 4 < TICK_MS ? TICK_MS : stale / 4 > 5000 ? 5000 : stale / 4;
-  run->reported_at = uv_now(worker->loop);
+  run->reported_at = run->started_at = uv_now(worker->loop);
+  run->timeout_ms = worker->app->match_run_timeout_ms;
   run->t_start = uv_hrtime();
   uv_timer_init(worker->loop, &run->timer);
   run->timer.data = run;

@@ -10,8 +10,14 @@
  * Pruning and certificate: the graph holds each need's best L pairs only. A pruned pair (n, o)
  * can improve the optimum only if s(n, o) > u_n + v_o; every pruned pair of n scores at most the
  * L-th best score s_L(n), so a need with u_n >= s_L(n) is certified without looking at its pairs,
- * and only the others' rows are rescored and checked. Violators join the graph and the solve is
- * repeated; when no pair violates, the duals prove the matching optimal for the full graph. */
+ * and only the others' rows are rescored and checked. Violators join the graph (a need's most
+ * violating L + partners-left at a time) and the solve is repeated; when no pair violates, the
+ * duals prove the matching optimal for the full graph.
+ *
+ * Ties: among equal scores a need keeps its offers in an order of its own (a bijective mix of
+ * the offer's index keyed by the need's id), not the same lowest indices for everyone. When many
+ * postings are copies of one template, every need would otherwise keep the same few offers,
+ * leave the rest unmatched, and send nearly every pair back through the certificate. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -88,9 +94,22 @@ static void *ralloc(run_t *r, size_t count, size_t size) {
   return rt__match_alloc(&r->arena, count * size);
 }
 
-/* Keys order pairs by score, then by internal offer index (= id order), both descending. */
-static uint64_t key_of(int32_t s, uint32_t o) {
-  return (uint64_t)(uint32_t)s << 32 | (UINT32_MAX - o);
+/* Keys order a need's pairs by score, then by the need's own order of offers (tie_mix): a
+ * bijection of the offer's index, so the key gives the offer back (tie_unmix). */
+#define TIE_MUL 0x9E3779B1u     /* odd, so invertible modulo 2^32 */
+#define TIE_MUL_INV 0x0E8B2F51u /* TIE_MUL * TIE_MUL_INV = 1 modulo 2^32 */
+
+static uint32_t tie_salt(const rt_match_instance_t *inst, uint32_t n) {
+  uint64_t x = (uint64_t)inst->n.id[n] * 0xD6E8FEB86659FD93ull;
+  return (uint32_t)(x >> 32 ^ x);
+}
+
+static uint32_t tie_mix(uint32_t o, uint32_t salt) { return (o ^ salt) * TIE_MUL; }
+
+static uint32_t tie_unmix(uint32_t k, uint32_t salt) { return k * TIE_MUL_INV ^ salt; }
+
+static uint64_t key_of(int32_t s, uint32_t o, uint32_t salt) {
+  return (uint64_t)(uint32_t)s << 32 | tie_mix(o, salt);
 }
 
 /* Moves the k largest of n distinct keys to a[0..k) (in no order), k < n: quickselect with a
@@ -176,9 +195,10 @@ static int scan(run_t *r) {
       uint32_t f = 0;
       size_t deg = 0;
       const int32_t t0 = inst->n.left[n] ? r->t0 : INT32_MAX;
+      const uint32_t salt = tie_salt(inst, n);
       for (uint32_t o = 0; o < M; o++) {
         f += row[o] >= 0;
-        keys[deg] = key_of(row[o], o);
+        keys[deg] = key_of(row[o], o, salt);
         deg += row[o] >= t0;
       }
       feasible += f;
@@ -207,7 +227,7 @@ static int scan(run_t *r) {
         cap = ncap;
       }
       for (size_t k = 0; k < deg; k++) {
-        bo[used] = UINT32_MAX - (uint32_t)keys[k];
+        bo[used] = tie_unmix((uint32_t)keys[k], salt);
         bs[used++] = (int32_t)(keys[k] >> 32);
       }
     }
@@ -287,15 +307,23 @@ static int build_graph(run_t *r) {
   return 0;
 }
 
+/* Makes room for one more element in a growing array of *cap elements of size bytes, len of
+ * them used: the array (moved or not), or NULL when out of memory (arr is then unchanged). */
+static void *grow(void *arr, size_t *cap, size_t len, size_t size, size_t first) {
+  if (len < *cap)
+    return arr;
+  size_t ncap = *cap ? *cap * 2 : first;
+  void *p = ncap <= SIZE_MAX / size ? realloc(arr, ncap * size) : NULL;
+  if (p)
+    *cap = ncap;
+  return p;
+}
+
 static int heap_push(run_t *r, size_t *len, int64_t d, uint32_t v) {
-  if (*len == r->heap_cap) {
-    size_t ncap = r->heap_cap ? r->heap_cap * 2 : 1024;
-    heap_item_t *h = realloc(r->heap, ncap * sizeof(heap_item_t));
-    if (!h)
-      return RT_ENOMEM;
-    r->heap = h;
-    r->heap_cap = ncap;
-  }
+  heap_item_t *grown = grow(r->heap, &r->heap_cap, *len, sizeof(heap_item_t), 1024);
+  if (!grown)
+    return RT_ENOMEM;
+  r->heap = grown;
   heap_item_t *h = r->heap, x = {d, v};
   size_t i = (*len)++;
   while (i > 0) {
@@ -402,6 +430,15 @@ static int augment_from(run_t *r, uint32_t n0) {
         int64_t du = d + r->p[v] - r->p[u] - r->es[e];
         if ((rc = relax(r, &hl, g, u, du, (int32_t)e)) < 0)
           return rc;
+        /* An offer with room ends a path as soon as it is reached: its edge to T costs
+         * p(u) = 0, and every node still to pop is at least as far, so the search stops at
+         * the first free offer instead of popping every equally near node first (which, when
+         * many scores tie, is most of the graph). */
+        if (r->ofree[r->eo[e]] > 0 && du + r->p[u] < bestT) {
+          bestT = du + r->p[u];
+          predT = (int32_t)u;
+          predT_dummy = false;
+        }
       }
     } else {
       uint32_t o = v - N;
@@ -469,14 +506,28 @@ static int solve(run_t *r) {
   return 0;
 }
 
-/* Looks for pruned pairs whose score exceeds u_n + v_o. Returns how many were added. */
+/* Appends pair (n, o) scoring s to the certificate's additions. */
+static int add_extra(run_t *r, uint32_t n, uint32_t o, int32_t s) {
+  extra_t *grown = grow(r->extra, &r->cap_extra, r->n_extra, sizeof(extra_t), 256);
+  if (!grown)
+    return RT_ENOMEM;
+  r->extra = grown;
+  r->extra[r->n_extra++] = (extra_t){n, o, s};
+  return 0;
+}
+
+/* Looks for pruned pairs whose score exceeds u_n + v_o and adds each need's most violating
+ * L + partners-left of them (all of them would be correct too, but in a roundtable of copies
+ * that is nearly every pair). Returns how many were added. */
 static int certify(run_t *r, size_t *added) {
   const rt_match_instance_t *inst = r->inst;
   uint32_t N = r->N, M = r->M, mp = inst->m_pad;
+  size_t L = r->opts->candidates ? r->opts->candidates : DEFAULT_CANDIDATES;
   *added = 0;
   int32_t *row = NULL;
   uint8_t *cnt = NULL;
   uint32_t *stamp = NULL;
+  uint64_t *keys = NULL;
   int rc = RT_ENOMEM;
   for (uint32_t n = 0; n < N; n++) {
     uint32_t kept = r->estart[n + 1] - r->estart[n];
@@ -486,7 +537,8 @@ static int certify(run_t *r, size_t *added) {
       row = malloc((size_t)mp * sizeof(int32_t) + 4);
       cnt = malloc((size_t)mp + 4);
       stamp = calloc((size_t)M + 1, sizeof(uint32_t));
-      if (!row || !cnt || !stamp)
+      keys = malloc(((size_t)M + 1) * sizeof(uint64_t));
+      if (!row || !cnt || !stamp || !keys)
         goto out;
     }
     r->stats->rescanned_needs++;
@@ -496,22 +548,26 @@ static int certify(run_t *r, size_t *added) {
     rt__apply_exclusions(inst, n, 0, mp, row);
     for (uint32_t e = r->estart[n]; e < r->estart[n + 1]; e++)
       stamp[r->eo[e]] = n + 1;
+    const uint32_t salt = tie_salt(inst, n);
+    size_t nv = 0;
     for (uint32_t o = 0; o < M; o++) {
       if (row[o] < r->t0 || stamp[o] == n + 1)
         continue;
-      if ((int64_t)row[o] > r->p[n] - r->p[N + o]) { /* score > u_n + v_o */
-        if (r->n_extra == r->cap_extra) {
-          size_t ncap = r->cap_extra ? r->cap_extra * 2 : 256;
-          extra_t *x = realloc(r->extra, ncap * sizeof(extra_t));
-          if (!x)
-            goto out;
-          r->extra = x;
-          r->cap_extra = ncap;
-        }
-        r->extra[r->n_extra++] = (extra_t){n, o, row[o]};
-        (*added)++;
-      }
+      int64_t margin = (int64_t)row[o] - (r->p[n] - r->p[N + o]); /* score - (u_n + v_o) */
+      if (margin > 0)
+        keys[nv++] = key_of(margin > INT32_MAX ? INT32_MAX : (int32_t)margin, o, salt);
     }
+    size_t keep = L > SIZE_MAX - inst->n.left[n] ? SIZE_MAX : L + inst->n.left[n];
+    if (nv > keep) {
+      select_top(keys, nv, keep);
+      nv = keep;
+    }
+    for (size_t k = 0; k < nv; k++) {
+      uint32_t o = tie_unmix((uint32_t)keys[k], salt);
+      if ((rc = add_extra(r, n, o, row[o])) < 0)
+        goto out;
+    }
+    *added += nv;
     if ((n & 255) == 255 && (rc = progress(r, 0.9 + 0.1 * (n + 1) / N)) < 0)
       goto out;
   }
@@ -520,6 +576,7 @@ out:
   free(row);
   free(cnt);
   free(stamp);
+  free(keys);
   return rc;
 }
 

@@ -5,7 +5,7 @@ capacity, and whose total equals an optimum found independently in Python by exh
 run replaces the proposals and keeps agreed matches; one run per roundtable at a time, across
 threads and across two processes on one database (409); parameter validation (422); a run whose
 process was killed is failed as abandoned once its heartbeat is stale, a run failed that way
-writes nothing, a stopping service records how its runs ended; the demo roundtable gets a run."""
+writes nothing, a run over --match-run-timeout is stopped with that reason and writes nothing, a stopping service records how its runs ended; the demo roundtable gets a run."""
 import json
 import random
 import threading
@@ -363,6 +363,36 @@ def test_a_stopping_service_records_how_its_runs_ended(world, big):
     assert run["status"] in ("failed", "succeeded"), run
     if run["status"] == "failed":
         assert "stopped" in run["error"], run
+
+
+def test_a_run_over_its_time_limit_is_stopped_and_writes_nothing(world):
+    """--match-run-timeout: a run still going after it is failed with the reason, and nothing
+    is written. The run is held up by a lock on the needs table that its snapshot waits for."""
+    rt = new_rt(world)
+    world.new_need(rt=rt["id"])
+    world.new_offer(rt=rt["id"])
+    limited = harness.Service(world.pg, "--match-run-timeout", "1s")
+    locker = threading.Thread(target=world.pg.psql, args=(
+        "BEGIN; LOCK TABLE needs IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT",))
+    try:
+        locker.start()
+        time.sleep(0.5)
+        r = requests.post(limited.url + f"{V1}/roundtables/{rt['id']}/match-runs",
+                          headers={"Authorization": f"Bearer {world.tok['organizer']}"},
+                          timeout=30)
+        check_response(r, RUNS, "POST")
+        assert r.status_code == 202, r.text
+        locker.join()
+        done, _ = wait_run(world, r.json()["id"])
+        assert done["status"] == "failed", done
+        assert "--match-run-timeout" in done["error"] and "nothing was written" in done["error"]
+        assert done["stats"] is None and done["finished_at"]
+        assert matches_of(world, rt["id"]) == []
+    finally:
+        locker.join()
+        assert limited.stop() == 0, limited.log()
+    # without the lock the same roundtable runs to the end under the same limit
+    assert run_to_end(world, rt["id"])["stats"]["matches"] == 1
 
 
 # ---------------------------------------------------------------- requests refused

@@ -285,6 +285,78 @@ static void test_against_plain_solver(void **state) {
   assert_true(pruned_and_recertified > 0);
 }
 
+/* Every need a copy of the first, every offer a copy of the first made to fit it: every pair
+ * feasible, every score equal (one template imported many times). */
+static void make_ties(tg_t *g) {
+  rt_match_need_t need = g->needs[0];
+  need.open = true;
+  need.modality = RT_MATCH_ANY;
+  need.has_window = false;
+  rt_match_offer_t offer = g->offers[0];
+  offer.open = true;
+  offer.themes = need.themes;
+  offer.n_themes = need.n_themes;
+  offer.languages = need.languages;
+  offer.n_languages = need.n_languages;
+  offer.n_regions = offer.n_countries = 0;
+  offer.has_window = false;
+  /* each keeps its id, its participant and its own limit */
+  for (size_t i = 0; i < g->nn; i++) {
+    rt_match_need_t *n = &g->needs[i], t = need;
+    t.id = n->id, t.participant_id = n->participant_id, t.max_partners = n->max_partners;
+    *n = t;
+  }
+  for (size_t i = 0; i < g->no; i++) {
+    rt_match_offer_t *o = &g->offers[i], t = offer;
+    t.id = o->id, t.participant_id = o->participant_id, t.capacity = o->capacity;
+    *o = t;
+  }
+}
+
+/* Ties everywhere: still the exact optimum (brute force when small, the plain solver when not),
+ * and pruning still prunes: the candidate graph stays a fraction of the pairs instead of the
+ * certificate bringing nearly all of them back. */
+static void check_ties(uint64_t seed, size_t nn, size_t no, const tg_opts_t *o, size_t cands) {
+  tg_t g;
+  tg_make(&g, seed, nn, no, o);
+  make_ties(&g);
+  rt_match_instance_t *inst = tg_build(&g);
+  rt_match_weights_t w;
+  rt_match_weights_default(&w);
+  edge_t *e;
+  size_t ne = feasible_edges(inst, &w, 1, &e);
+  bool small = ne <= 24;
+  if (small || nn * no >= 3600) {
+    rt_match_assign_opts_t opts = {.candidates = cands};
+    rt_match_result_t res;
+    assert_int_equal(rt_match_assign(inst, &w, &opts, &res), 0);
+    int64_t want = small ? brute_force(inst, e, ne) : plain_solver(inst, e, ne);
+    assert_int_equal(check_valid(inst, &w, 0, &res), want);
+    if (!small) {
+      assert_true(ne > nn * no / 2);
+      assert_true(res.stats.candidate_edges < ne / 4);
+    }
+    rt_match_result_free(&res);
+  }
+  free(e);
+  rt_match_instance_free(inst);
+  tg_free(&g);
+}
+
+static void test_ties(void **state) {
+  (void)state;
+  for (uint64_t seed = 1; seed <= 200; seed++) {
+    tg_rng_t r = {seed * 17};
+    tg_opts_t o = {.langs = 2, .max_partners = 2, .capacity = 2};
+    check_ties(5000 + seed, 2 + (size_t)tg_below(&r, 3), 2 + (size_t)tg_below(&r, 3), &o,
+               1 + seed % 2);
+  }
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    tg_opts_t o = {.langs = 2, .pairs = 4, .max_partners = 3, .capacity = 3};
+    check_ties(7000 + seed, 60, 60, &o, 4);
+  }
+}
+
 /* Hand-made: agreed pairs use up partners and capacity and are not proposed again; declined
  * pairs are never proposed. */
 static void test_agreed_and_declined(void **state) {
@@ -453,6 +525,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_against_brute_force),
       cmocka_unit_test(test_against_plain_solver),
+      cmocka_unit_test(test_ties),
       cmocka_unit_test(test_agreed_and_declined),
       cmocka_unit_test(test_shuffled_input_same_assignment),
       cmocka_unit_test(test_progress_and_cancel),
