@@ -10,6 +10,10 @@
  *                                      prints the engine's exact optimum
  *   match_bench --csv DIR [--sample K] the instance as CSV for the SQL peer, and the engine's
  *                                      feasible count and score sum over the first K needs
+ *   match_bench --export DIR --countries FILE
+ *                                      the instance, fresh (no history, all open) and with real
+ *                                      countries, as the service's import files, and the engine's
+ *                                      figures on it (what a run through the service must find)
  *
  * Output: one "key value" figure a line, easy to read by people and by match_peer.py. */
 #include <inttypes.h>
@@ -185,7 +189,17 @@ static uint32_t parents_of(const uint8_t *t, int n) {
  * ties: every need a copy of the first and every offer a copy of the first, made to fit it (as
  * when one template is imported many times): every pair is feasible and they all score the
  * same, the degenerate case for pruning and for the certificate. */
-static int make_world(world_t *w, size_t nn, size_t no, uint64_t seed, bool square, bool ties) {
+typedef struct world_opts_s {
+  bool square, ties;
+  /* plain: no history (no declined or agreed pairs, no partnerships) and everything open, as a
+   * roundtable freshly imported into the service is */
+  bool plain;
+  /* real ISO codes for the states (state k: region k % 5), instead of made-up ones */
+  const char (*codes)[4];
+} world_opts_t;
+
+static int make_world(world_t *w, size_t nn, size_t no, uint64_t seed, const world_opts_t *wo) {
+  const bool square = wo->square, ties = wo->ties, plain = wo->plain;
   rng_t r = {seed};
   memset(w, 0, sizeof(*w));
   w->n_needs = nn;
@@ -203,8 +217,12 @@ static int make_world(world_t *w, size_t nn, size_t no, uint64_t seed, bool squa
   if (!w->needs || !w->offers || !w->themes || !w->langs || !w->regions || !w->countries ||
       !w->codes || !w->text || !w->declined || !w->agreed)
     return -1;
-  for (int c = 0; c < N_COUNTRIES; c++)
-    snprintf(w->codes[c], 4, "%c%c%c", 'A' + c / 26 % 26, 'A' + c % 26, 'A' + c * 7 % 26);
+  for (int c = 0; c < N_COUNTRIES; c++) {
+    if (wo->codes)
+      memcpy(w->codes[c], wo->codes[c], 4);
+    else
+      snprintf(w->codes[c], 4, "%c%c%c", 'A' + c / 26 % 26, 'A' + c % 26, 'A' + c * 7 % 26);
+  }
   char *cursor = w->text;
   for (size_t i = 0; i < nn; i++) {
     rt_match_need_t *n = &w->needs[i];
@@ -227,8 +245,8 @@ static int make_world(world_t *w, size_t nn, size_t no, uint64_t seed, bool squa
     n->budget_cents = below(&r, 10) < 6 ? (int64_t)(10000 + below(&r, 490000)) * 100 : -1;
     n->priority = (rt_match_priority_t)below(&r, 3);
     n->max_partners = square ? 1 : 1 + (uint32_t)below(&r, 3);
-    n->state_partnerships = (uint32_t)below(&r, 6);
-    n->open = square || below(&r, 20) != 0;
+    n->state_partnerships = plain ? (below(&r, 6), 0) : (uint32_t)below(&r, 6);
+    n->open = square || below(&r, 20) != 0 || plain;
   }
   for (size_t i = 0; i < no; i++) {
     rt_match_offer_t *o = &w->offers[i];
@@ -255,9 +273,17 @@ static int make_world(world_t *w, size_t nn, size_t no, uint64_t seed, bool squa
       o->n_regions = 1;
     o->countries = w->countries + i * 10;
     o->n_countries = below(&r, 10) == 0 ? 3 + (uint32_t)below(&r, 8) : 0;
-    for (uint32_t c = 0; c < o->n_countries; c++)
-      w->countries[i * 10 + c] = w->codes[(i * 7 + c * 13) % 150];
-    o->open = square || below(&r, 20) != 0;
+    uint32_t k = 0; /* real codes may repeat (a small group wraps around): each once */
+    for (uint32_t c = 0; c < o->n_countries; c++) {
+      const char *code = w->codes[(i * 7 + c * 13) % 150];
+      bool dup = false;
+      for (uint32_t d = 0; d < k; d++)
+        dup |= strcmp(w->countries[i * 10 + d], code) == 0;
+      if (!dup)
+        w->countries[i * 10 + k++] = code;
+    }
+    o->n_countries = k;
+    o->open = square || below(&r, 20) != 0 || plain;
   }
   for (size_t i = 1; ties && i < nn; i++) {
     rt_match_need_t *n = &w->needs[i], *t = &w->needs[0];
@@ -286,7 +312,7 @@ static int make_world(world_t *w, size_t nn, size_t no, uint64_t seed, bool squa
     o->modality = RT_MATCH_HYBRID;
     o->has_window = false;
   }
-  if (!square) {
+  if (!square && !plain) {
     for (int k = 0; k < 1000; k++)
       w->declined[w->n_declined++] =
           (rt_match_pair_t){1 + below(&r, (int)nn), 1 + below(&r, (int)no)};
@@ -335,7 +361,7 @@ static int build(const world_t *w, rt_match_instance_t **inst) {
 
 static int run_main(size_t nn, size_t no, uint64_t seed, int repeat, bool ties) {
   world_t w;
-  if (make_world(&w, nn, no, seed, false, ties) < 0)
+  if (make_world(&w, nn, no, seed, &(world_opts_t){.ties = ties}) < 0)
     return 1;
   rt_match_instance_t *inst;
   double t0 = now_s();
@@ -378,6 +404,8 @@ static int run_main(size_t nn, size_t no, uint64_t seed, int repeat, bool ties) 
   printf("assign_added_edges %zu\n", res.stats.added_edges);
   printf("assign_rescanned_needs %zu\n", res.stats.rescanned_needs);
   printf("assign_augmentations %zu\n", res.stats.augmentations);
+  printf("assign_scan_ms %.1f\nassign_solve_ms %.1f\nassign_certify_ms %.1f\n", res.stats.scan_ms,
+         res.stats.solve_ms, res.stats.certify_ms);
   printf("build_plus_assign_ms %.1f\n", (t_build + t_assign) * 1e3);
   rt_match_result_free(&res);
   rt_match_instance_free(inst);
@@ -387,7 +415,7 @@ static int run_main(size_t nn, size_t no, uint64_t seed, int repeat, bool ties) 
 
 static int run_square(size_t n, uint64_t seed, const char *matrix) {
   world_t w;
-  if (make_world(&w, n, n, seed, true, false) < 0)
+  if (make_world(&w, n, n, seed, &(world_opts_t){.square = true}) < 0)
     return 1;
   rt_match_instance_t *inst;
   if (build(&w, &inst) < 0)
@@ -458,7 +486,7 @@ static const char *const prio_names[] = {"high", "medium", "low"};
 
 static int run_csv(size_t nn, size_t no, uint64_t seed, const char *dir, size_t sample) {
   world_t w;
-  if (make_world(&w, nn, no, seed, false, false) < 0)
+  if (make_world(&w, nn, no, seed, &(world_opts_t){0}) < 0)
     return 1;
   char path[4096];
   snprintf(path, sizeof(path), "%s/needs.csv", dir);
@@ -549,11 +577,237 @@ static int run_csv(size_t nn, size_t no, uint64_t seed, const char *dir, size_t 
   return 0;
 }
 
+/* ---- --export: the instance as a roundtable for the service ---- */
+
+static const char *const theme_codes[N_THEMES] = {"strategy.national_strategy",
+                                                  "strategy.governance",
+                                                  "strategy.policy_legislation",
+                                                  "incident.csirt_establishment",
+                                                  "incident.incident_response",
+                                                  "incident.critical_infrastructure",
+                                                  "incident.threat_information_sharing",
+                                                  "cybercrime.legislation",
+                                                  "cybercrime.investigation",
+                                                  "cybercrime.digital_forensics",
+                                                  "cybercrime.international_cooperation",
+                                                  "skills.awareness",
+                                                  "skills.workforce",
+                                                  "skills.education",
+                                                  "skills.gender_inclusion",
+                                                  "standards.technical_standards",
+                                                  "standards.supply_chain",
+                                                  "standards.secure_development",
+                                                  "norms.implementation",
+                                                  "norms.national_reporting",
+                                                  "law.national_positions",
+                                                  "law.application_training",
+                                                  "cbm.poc_directory",
+                                                  "cbm.crisis_communication",
+                                                  "cbm.transparency"};
+static const char *const lang_codes[N_LANGS] = {"en", "fr", "es", "ru", "zh", "ar", "pt", "de"};
+static const char *const region_codes[N_REGIONS] = {
+    "africa", "asia_pacific", "eastern_europe", "latin_america_caribbean", "western_europe_others"};
+
+/* Reads "CODE,region" lines and gives state k the (k / 5)-th country of region k % 5 (wrapping
+ * round a group smaller than 30). */
+static int read_countries(const char *path, char (*codes)[4]) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    perror(path);
+    return -1;
+  }
+  static char by_region[N_REGIONS][64][4];
+  int count[N_REGIONS] = {0};
+  char line[128];
+  while (fgets(line, sizeof(line), f)) {
+    char *comma = strchr(line, ',');
+    if (!comma || comma - line != 3)
+      continue;
+    comma[strcspn(comma, "\r\n")] = '\0';
+    for (int r = 0; r < N_REGIONS; r++)
+      if (strcmp(comma + 1, region_codes[r]) == 0 && count[r] < 64)
+        memcpy(by_region[r][count[r]++], line, 3);
+  }
+  fclose(f);
+  for (int k = 0; k < N_COUNTRIES; k++) {
+    int r = k % N_REGIONS;
+    if (!count[r]) {
+      fprintf(stderr, "match_bench: %s has no country in %s\n", path, region_codes[r]);
+      return -1;
+    }
+    memcpy(codes[k], by_region[r][(k / N_REGIONS) % count[r]], 3);
+    codes[k][3] = '\0';
+  }
+  return 0;
+}
+
+static void csv_list(FILE *f, const uint8_t *v, uint32_t n, const char *const *names) {
+  fputc(',', f);
+  for (uint32_t i = 0; i < n; i++)
+    fprintf(f, "%s%s", i ? ";" : "", names[v[i]]);
+}
+
+/* Day numbers (days since 1970-01-01) as dates, or an empty cell. */
+static void csv_day(FILE *f, bool has, int32_t day) {
+  if (!has) {
+    fputc(',', f);
+    return;
+  }
+  int64_t z = day + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  fprintf(f, ",%04lld-%02lld-%02lld", (long long)(yoe + era * 400 + (m <= 2)), (long long)m,
+          (long long)d);
+}
+
+static void csv_money(FILE *f, int64_t cents) {
+  if (cents < 0)
+    fputc(',', f);
+  else
+    fprintf(f, ",%lld.%02lld", (long long)(cents / 100), (long long)(cents % 100));
+}
+
+static FILE *open_in(const char *dir, const char *name) {
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    perror(path);
+  return f;
+}
+
+/* The length of the longest prefix of s of at most max bytes that ends between characters. */
+static int utf8_prefix(const char *s, int max) {
+  int n = (int)strnlen(s, (size_t)max + 1);
+  if (n <= max)
+    return n;
+  n = max;
+  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+    n--;
+  return n;
+}
+
+/* Titles get their posting's number, so that the SQL peer can find each posting's text
+ * signature by title; the engine reads the same titles. */
+static int run_export(size_t nn, size_t no, uint64_t seed, const char *dir, const char *countries,
+                      size_t sample) {
+  static char codes[N_COUNTRIES][4];
+  if (read_countries(countries, codes) < 0)
+    return 1;
+  world_t w;
+  if (make_world(&w, nn, no, seed, &(world_opts_t){.plain = true, .codes = codes}) < 0)
+    return 1;
+  char(*titles)[112] = malloc((nn + no) * sizeof(*titles));
+  FILE *fp = open_in(dir, "participants.csv"), *fn = open_in(dir, "needs.csv");
+  FILE *fo = open_in(dir, "offers.csv"), *fs = open_in(dir, "signatures.csv");
+  if (!titles || !fp || !fn || !fo || !fs)
+    return 1;
+  fputs("key,kind,country\n", fp);
+  for (int k = 0; k < 150; k++)
+    fprintf(fp, "s%d,state,%s\n", 1000 + k, codes[k]);
+  for (int k = 0; k < 300; k++)
+    fprintf(fp, "p%d,%s,\n", 5000 + k, k % 2 ? "implementer" : "donor");
+  fputs("participant_id,title,description,themes,languages,modality,window_start,window_end,"
+        "budget_usd,priority,max_partners\n",
+        fn);
+  for (size_t i = 0; i < nn; i++) {
+    rt_match_need_t *n = &w.needs[i];
+    snprintf(titles[i], sizeof(titles[i]), "%.*s n%zu", utf8_prefix(n->title, 80), n->title, i + 1);
+    n->title = titles[i];
+    fprintf(fn, "s%lld,%s,%s", (long long)n->participant_id, n->title, n->description);
+    csv_list(fn, n->themes, n->n_themes, theme_codes);
+    csv_list(fn, n->languages, n->n_languages, lang_codes);
+    fprintf(fn, ",%s", mod_names[n->modality]);
+    csv_day(fn, n->has_window, n->window_start);
+    csv_day(fn, n->has_window, n->window_end);
+    csv_money(fn, n->budget_cents);
+    fprintf(fn, ",%s,%u\n", prio_names[n->priority], n->max_partners);
+    fprintf(fs, "need,%s", n->title);
+    csv_sig(fs, n->title, n->description, false);
+  }
+  fputs("participant_id,title,description,kind,themes,languages,modality,window_start,"
+        "window_end,funding_usd,capacity,regions,countries\n",
+        fo);
+  for (size_t i = 0; i < no; i++) {
+    rt_match_offer_t *o = &w.offers[i];
+    snprintf(titles[nn + i], sizeof(titles[nn + i]), "%.*s o%zu", utf8_prefix(o->title, 80),
+             o->title, i + 1);
+    o->title = titles[nn + i];
+    fprintf(fo, "p%lld,%s,%s,training", (long long)o->participant_id, o->title, o->description);
+    csv_list(fo, o->themes, o->n_themes, theme_codes);
+    csv_list(fo, o->languages, o->n_languages, lang_codes);
+    fprintf(fo, ",%s", mod_names[o->modality]);
+    csv_day(fo, o->has_window, o->window_start);
+    csv_day(fo, o->has_window, o->window_end);
+    csv_money(fo, o->funding_cents);
+    fprintf(fo, ",%u", o->capacity);
+    csv_list(fo, o->regions, o->n_regions, region_codes);
+    fputc(',', fo);
+    for (uint32_t c = 0; c < o->n_countries; c++)
+      fprintf(fo, "%s%s", c ? ";" : "", o->countries[c]);
+    fputc('\n', fo);
+    fprintf(fs, "offer,%s", o->title);
+    csv_sig(fs, o->title, o->description, true);
+  }
+  fclose(fp);
+  fclose(fn);
+  fclose(fo);
+  fclose(fs);
+  /* the engine's figures on this instance, for the service and the SQL peer to agree with */
+  rt_match_instance_t *inst;
+  if (build(&w, &inst) < 0)
+    return 1;
+  rt_match_weights_t wt;
+  rt_match_weights_default(&wt);
+  rt_match_scan_t sc;
+  double t0 = now_s();
+  if (rt_match_scan(inst, &wt, &sc) < 0)
+    return 1;
+  double t_scan = now_s() - t0;
+  printf("export_needs %zu\nexport_offers %zu\n", nn, no);
+  printf("export_pairs %" PRIu64 "\n", sc.pairs_scored);
+  printf("export_feasible_pairs %" PRIu64 "\n", sc.feasible_pairs);
+  printf("export_scan_ms %.1f\n", t_scan * 1e3);
+  printf("export_scoring_pairs_per_s %.0f\n", (double)sc.pairs_scored / t_scan);
+  int32_t *row = malloc(no * sizeof(int32_t));
+  uint64_t feasible = 0;
+  int64_t sum = 0;
+  for (size_t i = 0; i < nn && i < sample; i++) {
+    if (!row || rt_match_score_row(inst, i, &wt, row) < 0)
+      return 1;
+    for (size_t o = 0; o < no; o++)
+      if (row[o] >= 0)
+        feasible++, sum += row[o];
+  }
+  printf("export_sample_needs %zu\n", sample < nn ? sample : nn);
+  printf("export_sample_feasible_pairs %" PRIu64 "\n", feasible);
+  printf("export_sample_score_sum_q %" PRId64 "\n", sum);
+  rt_match_result_t res;
+  rt_match_assign_opts_t opts = {.min_score = 0.2};
+  t0 = now_s();
+  if (rt_match_assign(inst, &wt, &opts, &res) < 0)
+    return 1;
+  printf("export_assign_ms %.1f\n", (now_s() - t0) * 1e3);
+  printf("export_assign_matches %zu\n", res.stats.matches);
+  printf("export_assign_total_score_q %" PRId64 "\n", res.stats.total_score_q);
+  printf("weights_q");
+  for (int c = 0; c < RT_MATCH_CRITERIA; c++)
+    printf(" %u", wt.q[c]);
+  printf("\n");
+  rt_match_result_free(&res);
+  rt_match_instance_free(inst);
+  free(row);
+  free(titles);
+  free_world(&w);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   size_t nn = 10000, no = 10000, square = 0;
   uint64_t seed = 42;
   int repeat = 3;
-  const char *matrix = NULL, *csv = NULL;
+  const char *matrix = NULL, *csv = NULL, *export_dir = NULL, *countries = NULL;
   size_t sample = 500;
   bool ties = false;
   for (int i = 1; i < argc; i++) {
@@ -573,6 +827,10 @@ int main(int argc, char **argv) {
       matrix = argv[++i];
     else if (!strcmp(argv[i], "--csv") && i + 1 < argc)
       csv = argv[++i];
+    else if (!strcmp(argv[i], "--export") && i + 1 < argc)
+      export_dir = argv[++i];
+    else if (!strcmp(argv[i], "--countries") && i + 1 < argc)
+      countries = argv[++i];
     else if (!strcmp(argv[i], "--sample") && i + 1 < argc)
       sample = strtoul(argv[++i], NULL, 10);
     else {
@@ -585,6 +843,8 @@ int main(int argc, char **argv) {
   }
   if (csv)
     return run_csv(nn, no, seed, csv, sample);
+  if (export_dir && countries)
+    return run_export(nn, no, seed, export_dir, countries, sample);
   if (square)
     return run_square(square, seed, matrix);
   return run_main(nn, no, seed, repeat < 1 ? 1 : repeat, ties);

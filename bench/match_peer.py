@@ -165,6 +165,8 @@ def main():
     out = {}
     eng = run_bench(args.bench, "--repeat", "3")
     out.update({k: v for k, v in eng.items()})
+    ties = run_bench(args.bench, "--repeat", "1", "--ties")
+    out.update({"ties_" + k: v for k, v in ties.items() if k.startswith(("assign_", "build_"))})
     if not args.no_sql:
         sql_peer(args.bench, args.sample, out)
         out["engine_over_sql"] = f"{float(eng['scoring_pairs_per_s']) / float(out['sql_pairs_per_s']):.0f}"

@@ -298,6 +298,7 @@ typedef struct rt_match_stats_s {
   size_t added_edges;     /* pruned pairs the certificate brought back */
   size_t rescanned_needs; /* needs whose pruned pairs had to be checked one by one */
   size_t augmentations;
+  double scan_ms, solve_ms, certify_ms; /* where elapsed_ms went */
 } rt_match_stats_t;
 
 typedef struct rt_match_result_s {

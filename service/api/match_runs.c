@@ -103,7 +103,9 @@ typedef struct rt_match_run_s {
   char err[384];
   rt_match_stats_t stats;
   double elapsed_ms;
-  rt_buf_t rows; /* the proposals as a JSON array */
+  /* the proposals, column by column: need ids, offer ids and scores as array literals, the
+   * breakdowns one per line */
+  rt_buf_t cols[4];
 
   /* phase timings (uv_hrtime), for the log */
   uint64_t t_start, t_loaded, t_computed;
@@ -154,7 +156,8 @@ static void on_timer_closed(uv_handle_t *h) {
     }
   }
   rt__snapshot_free(run->snap);
-  rt_buf_free(&run->rows);
+  for (int c = 0; c < 4; c++)
+    rt_buf_free(&run->cols[c]);
   free(run->stats_json);
   free(run);
   if (!w->runs && w->runs_drained) {
@@ -260,11 +263,13 @@ static void on_tick(uv_timer_t *t) {
 
 /* ---- WRITING: one transaction ---- */
 
+/* Columns as arrays rather than rows as JSON: PostgreSQL reads 20,000 proposals this way in a
+ * tenth of the time json_to_recordset takes. */
 static const char insert_sql[] =
-    "WITH r AS (SELECT * FROM json_to_recordset($3::json)"
-    " AS r(need_id bigint, offer_id bigint, score float8, breakdown json)),"
+    "WITH r AS (SELECT * FROM unnest($3::bigint[], $4::bigint[], $5::float8[],"
+    " string_to_array($6, E'\\n')) AS r(need_id, offer_id, score, breakdown)),"
     " ins AS (INSERT INTO matches AS m (roundtable_id, run_id, need_id, offer_id, score, breakdown)"
-    " SELECT $2::bigint, $1::bigint, r.need_id, r.offer_id, r.score, r.breakdown FROM r"
+    " SELECT $2::bigint, $1::bigint, r.need_id, r.offer_id, r.score, r.breakdown::json FROM r"
     " JOIN needs n ON n.id = r.need_id AND n.status = 'open'"
     " JOIN offers o ON o.id = r.offer_id AND o.status = 'open'"
     " WHERE NOT EXISTS (SELECT 1 FROM declined_pairs d"
@@ -280,7 +285,7 @@ static void on_written(int status, const rt_db_result_t *res, void *data);
 static void write_step(rt_match_run_t *run, write_step_t step) {
   run->wstep = step;
   const char *sql = NULL;
-  const char *params[3] = {run->id_text, NULL, NULL};
+  const char *params[6] = {run->id_text};
   int n = 0;
   switch (step) {
   case W_BEGIN:
@@ -299,8 +304,9 @@ static void write_step(rt_match_run_t *run, write_step_t step) {
   case W_INSERT:
     sql = insert_sql;
     params[1] = run->rt_text;
-    params[2] = run->rows.data;
-    n = 3;
+    for (int c = 0; c < 4; c++)
+      params[2 + c] = run->cols[c].len ? run->cols[c].data : "";
+    n = 6;
     break;
   case W_DELETE:
     sql = "DELETE FROM matches WHERE roundtable_id = $2 AND status = 'proposed' AND run_id <> $1";
@@ -432,27 +438,39 @@ static int on_engine_progress(void *ctx, double fraction) {
 
 static int render_rows(rt_match_run_t *run, const rt_match_instance_t *inst,
                        const rt_match_result_t *res) {
-  rt_buf_t *b = &run->rows;
-  int rc = rt_buf_reserve(b, 64 + res->n_proposals * 420);
+  rt_buf_t *need = &run->cols[0], *offer = &run->cols[1], *score = &run->cols[2];
+  rt_buf_t *breakdown = &run->cols[3];
+  size_t n = res->n_proposals;
+  int rc = rt_buf_reserve(need, 16 + n * 12);
   if (!rc)
-    rc = rt_buf_puts(b, "[");
-  for (size_t i = 0; i < res->n_proposals && !rc; i++) {
+    rc = rt_buf_reserve(offer, 16 + n * 12);
+  if (!rc)
+    rc = rt_buf_reserve(score, 16 + n * 24);
+  if (!rc)
+    rc = rt_buf_reserve(breakdown, 16 + n * 400);
+  for (int c = 0; c < 3 && !rc; c++)
+    rc = rt_buf_puts(&run->cols[c], "{");
+  for (size_t i = 0; i < n && !rc; i++) {
     const rt_match_proposal_t *p = &res->proposals[i];
+    const char *sep = i ? "," : "";
     rt_match_breakdown_t bd;
     rc = rt_match_score(inst, p->need, p->offer, &run->weights, &bd);
     if (!rc)
-      rc = rt_buf_printf(b, "%s{\"need_id\":%" PRId64 ",\"offer_id\":%" PRId64 ",\"score\":",
-                         i ? "," : "", p->need_id, p->offer_id);
+      rc = rt_buf_printf(need, "%s%" PRId64, sep, p->need_id);
     if (!rc)
-      rc = rt__number_json(b, p->score);
+      rc = rt_buf_printf(offer, "%s%" PRId64, sep, p->offer_id);
     if (!rc)
-      rc = rt_buf_puts(b, ",\"breakdown\":");
+      rc = rt_buf_puts(score, sep);
     if (!rc)
-      rc = rt__breakdown_json(b, &bd);
+      rc = rt__number_json(score, p->score);
+    if (!rc && i)
+      rc = rt_buf_puts(breakdown, "\n");
     if (!rc)
-      rc = rt_buf_puts(b, "}");
+      rc = rt__breakdown_json(breakdown, &bd);
   }
-  return rc ? rc : rt_buf_puts(b, "]");
+  for (int c = 0; c < 3 && !rc; c++)
+    rc = rt_buf_puts(&run->cols[c], "}");
+  return rc;
 }
 
 static void run_work(uv_work_t *w) {
@@ -554,7 +572,8 @@ static int run_start(rt_api_worker_t *worker, int64_t id, int64_t roundtable_id,
   snprintf(run->rt_text, sizeof(run->rt_text), "%" PRId64, roundtable_id);
   run->weights = *weights;
   run->min_score = min_score;
-  rt_buf_init(&run->rows, 0);
+  for (int c = 0; c < 4; c++)
+    rt_buf_init(&run->cols[c], 0);
   atomic_init(&run->progress_ppm, 0);
   atomic_init(&run->cancel, CANCEL_NONE);
   uint64_t stale =

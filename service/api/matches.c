@@ -187,6 +187,11 @@ static void list_ready(rt_api_call_t *call) {
       bad = rt_arena_printf(arena, "%s must be an id.", id_filters[i]);
     params[n++] = v;
     rc = rt_buf_printf(&where, " AND m.%s = $%d", id_filters[i], n);
+    if (!rc && i == 1) /* run_id has no index of its own (sql/007_match_writes.sql) */
+      rc = rt_buf_printf(&where,
+                         " AND m.roundtable_id = (SELECT r.roundtable_id FROM match_runs r"
+                         " WHERE r.id = $%d)",
+                         n);
   }
   const char *participant = rt__query_get(&q, "participant_id");
   if (participant && !rc) {

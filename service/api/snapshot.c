@@ -528,16 +528,36 @@ int rt__number_json(rt_buf_t *out, double v) {
   return rt_buf_puts(out, s);
 }
 
+/* q / 2^15 in decimal. Such a number's exact expansion has at most 15 decimals, and no shorter
+ * decimal reads back as the same double, so this is what rt__number_json would write (bar the
+ * exponent form for tiny values) without its trial printing and parsing: a run renders 14 of
+ * them per proposal. */
+_Static_assert(RT_MATCH_VALUE_ONE == 32768 && RT_MATCH_WEIGHT_ONE == 32768, "15-bit fractions");
+static int fraction_json(rt_buf_t *out, uint32_t q) {
+  const uint64_t ten15 = 1000000000000000ull;
+  uint64_t scaled = (uint64_t)q * 30517578125ull; /* q * 5^15 = q / 2^15 * 10^15 */
+  uint64_t whole = scaled / ten15, frac = scaled % ten15;
+  if (!frac)
+    return rt_buf_printf(out, "%" PRIu64, whole);
+  char digits[16];
+  int n = 15;
+  for (int i = 14; i >= 0; i--, frac /= 10)
+    digits[i] = (char)('0' + frac % 10);
+  while (digits[n - 1] == '0')
+    n--;
+  return rt_buf_printf(out, "%" PRIu64 ".%.*s", whole, n, digits);
+}
+
 int rt__breakdown_json(rt_buf_t *out, const rt_match_breakdown_t *b) {
   int rc = rt_buf_puts(out, "{");
   for (int c = 0; c < RT_MATCH_CRITERIA && !rc; c++) {
     rc = rt_buf_printf(out, "%s\"%s\":{\"value\":", c ? "," : "", rt_match_criterion_name(c));
     if (!rc)
-      rc = rt__number_json(out, b->terms[c].value);
+      rc = fraction_json(out, b->terms[c].value_q);
     if (!rc)
       rc = rt_buf_puts(out, ",\"weight\":");
     if (!rc)
-      rc = rt__number_json(out, b->terms[c].weight);
+      rc = fraction_json(out, b->terms[c].weight_q);
     if (!rc)
       rc = rt_buf_puts(out, "}");
   }

@@ -151,11 +151,13 @@ static int scan(run_t *r) {
   rt__need_ctx_t *ctx = ralloc(r, BLOCK_NEEDS, sizeof(rt__need_ctx_t));
   int32_t *rows = ralloc(r, (size_t)BLOCK_NEEDS * mp + 1, sizeof(int32_t));
   uint8_t *cnt = ralloc(r, SCAN_TILE, 1);
-  uint64_t *keys = ralloc(r, (size_t)M + 1, sizeof(uint64_t)); /* + 1: a spare for the store */
+  uint64_t *keys = ralloc(r, (size_t)M + 1, sizeof(uint64_t));
+  uint32_t *idx = ralloc(r, (size_t)M + 1, sizeof(uint32_t)); /* + 1: a spare for the store */
   r->base_start = ralloc(r, N + 1, sizeof(uint32_t));
   r->deg_full = ralloc(r, N + 1, sizeof(uint32_t));
   r->s_last = ralloc(r, N + 1, sizeof(int32_t));
-  if (!open || !ctx || !rows || !cnt || !keys || !r->base_start || !r->deg_full || !r->s_last)
+  if (!open || !ctx || !rows || !cnt || !keys || !idx || !r->base_start || !r->deg_full ||
+      !r->s_last)
     return RT_ENOMEM;
   /* The kept pairs are appended to a growing array. */
   size_t cap = (size_t)N * 8 + 64, used = 0;
@@ -196,11 +198,14 @@ static int scan(run_t *r) {
       size_t deg = 0;
       const int32_t t0 = inst->n.left[n] ? r->t0 : INT32_MAX;
       const uint32_t salt = tie_salt(inst, n);
-      for (uint32_t o = 0; o < M; o++) {
+      for (uint32_t o = 0; o < M; o++) /* vectorised */
         f += row[o] >= 0;
-        keys[deg] = key_of(row[o], o, salt);
+      for (uint32_t o = 0; o < M; o++) {
+        idx[deg] = o;
         deg += row[o] >= t0;
       }
+      for (size_t k = 0; k < deg; k++)
+        keys[k] = key_of(row[idx[k]], idx[k], salt);
       feasible += f;
       if (inst->n.left[n] == 0)
         continue;
@@ -661,13 +666,19 @@ int rt_match_assign(const rt_match_instance_t *inst, const rt_match_weights_t *w
     goto fail;
   if ((rc = progress(&r, 0)) < 0 || (rc = scan(&r)) < 0)
     goto fail;
+  double t = now_ms();
+  out->stats.scan_ms = t - t_start;
   for (;;) {
     out->stats.rounds++;
     if ((rc = solve(&r)) < 0)
       goto fail;
+    double t_solved = now_ms();
+    out->stats.solve_ms += t_solved - t;
     size_t added;
     if ((rc = certify(&r, &added)) < 0)
       goto fail;
+    t = now_ms();
+    out->stats.certify_ms += t - t_solved;
     out->stats.added_edges += added;
     if (!added)
       break;
