@@ -46,6 +46,7 @@ static const rt_route_t routes[] = {
     {RT_HTTP_GET, "/api/v1/needs/{id}/suggestions", RT_ROLES_ANY, rt__needs_suggestions, 0},
     {RT_HTTP_GET, "/api/v1/offers/{id}/suggestions", RT_ROLES_ANY, rt__offers_suggestions, 0},
     {RT_HTTP_POST, "/api/v1/roundtables/{id}/match-runs", RT_ROLES_STAFF, rt__match_runs_create, 0},
+    {RT_HTTP_GET, "/api/v1/roundtables/{id}/match-runs", RT_ROLES_ANY, rt__match_runs_list, 0},
     {RT_HTTP_GET, "/api/v1/match-runs/{id}", RT_ROLES_ANY, rt__match_runs_get, 0},
     {RT_HTTP_GET, "/api/v1/matches", RT_ROLES_ANY, rt__matches_list, 0},
     {RT_HTTP_GET, "/api/v1/matches/{id}", RT_ROLES_ANY, rt__matches_get, 0},

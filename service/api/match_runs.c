@@ -54,6 +54,7 @@
   " WHERE " which " AND s.status IN ('queued', 'running')"                                         \
   " AND s.heartbeat_at < now() - $2::float8 * interval '1 millisecond'"                            \
   " FOR UPDATE SKIP LOCKED)"
+#define RECLAIM_OF_ROUNDTABLE RECLAIM_SQL("s.roundtable_id = $1") /* $1: the roundtable */
 
 typedef enum run_state {
   RUN_LOADING,
@@ -776,7 +777,7 @@ static void on_reclaimed(int status, const rt_db_result_t *res, void *data) {
 
 static void create_ready(rt_api_call_t *call) {
   create_ctx_t *ctx = call->state;
-  static const char sql[] = RECLAIM_SQL("s.roundtable_id = $1");
+  static const char sql[] = RECLAIM_OF_ROUNDTABLE;
   const char *params[] = {rt__id_text(call, ctx->roundtable_id), ctx->stale};
   int rc = rt_db_exec(rt__api_pool(call), sql, 2, params, on_reclaimed, ctx);
   if (rc)
@@ -825,6 +826,39 @@ void rt__match_runs_create(rt_api_call_t *call) {
 }
 
 /* ---- GET /match-runs/{id} ---- */
+
+/* ---- GET /roundtables/{id}/match-runs ---- */
+
+/* The roundtable LEFT JOIN a page of its runs ($3: the last run shown or 0, $4: the page size
+ * + 1); the runs that the reclaim fails read as failed, like GET /match-runs/{id}. */
+#define RUNS_OF_ROUNDTABLE_SQL                                                                     \
+  "WITH reclaim AS (" RECLAIM_OF_ROUNDTABLE " RETURNING r.id),"                                    \
+  " seen AS (SELECT id, roundtable_id, progress, params, stats, created_at, started_at,"           \
+  " CASE WHEN reclaimed THEN 'failed' ELSE status END AS status,"                                  \
+  " CASE WHEN reclaimed THEN '" ABANDONED "' ELSE error END AS error,"                             \
+  " CASE WHEN reclaimed THEN now() ELSE finished_at END AS finished_at"                            \
+  " FROM (SELECT *, id IN (SELECT id FROM reclaim) AS reclaimed FROM match_runs"                   \
+  " WHERE roundtable_id = $1 AND ($3::bigint = 0 OR id < $3)) x)"                                  \
+  " SELECT p.json, p.id FROM roundtables t LEFT JOIN LATERAL (SELECT " RUN_JSON " AS json, r.id"   \
+  " FROM seen r ORDER BY r.id DESC LIMIT $4) p ON true WHERE t.id = $1 ORDER BY p.id DESC"
+
+void rt__match_runs_list(rt_api_call_t *call) {
+  int64_t id = rt__path_id(call, 0);
+  if (!id)
+    return;
+  static const char *const allowed[] = {"limit", "cursor", NULL};
+  rt_query_t q;
+  rt_page_t page;
+  if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &page))
+    return;
+  /* Newest first: the cursor is the last run shown, and the next page holds older ones. */
+  static const char sql[] = RUNS_OF_ROUNDTABLE_SQL;
+  char stale[24];
+  snprintf(stale, sizeof(stale), "%" PRIu64, stale_ms(call));
+  const char *params[] = {rt__id_text(call, id), stale, rt__id_text(call, page.after),
+                          rt__id_text(call, page.limit + 1)};
+  rt__exec_sublist(call, &page, sql, 4, params);
+}
 
 void rt__match_runs_get(rt_api_call_t *call) {
   int64_t id = rt__path_id(call, 0);

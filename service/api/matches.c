@@ -27,7 +27,14 @@
   " 'score', m.score, 'breakdown', m.breakdown, 'status', m.status,"                               \
   " 'state_decision', m.state_decision, 'provider_decision', m.provider_decision,"                 \
   " 'created_at', rt_ts(m.created_at), 'updated_at', rt_ts(m.updated_at),"                         \
-  " 'decided_at', rt_ts(m.decided_at))::text"
+  " 'decided_at', rt_ts(m.decided_at),"                                                            \
+  " 'need', (SELECT json_build_object('title', n.title, 'participant_id', n.participant_id::text," \
+  " 'participant_name', p.name, 'country', p.country, 'region', p.region) FROM needs n"            \
+  " JOIN participants p ON p.id = n.participant_id WHERE n.id = m.need_id),"                       \
+  " 'offer', (SELECT json_build_object('title', o.title, 'participant_id', "                       \
+  "o.participant_id::text,"                                                                        \
+  " 'participant_name', p.name, 'kind', o.kind) FROM offers o"                                     \
+  " JOIN participants p ON p.id = o.participant_id WHERE o.id = m.offer_id))::text"
 
 static const char *const match_statuses[] = {"proposed", "agreed", "declined", "completed", NULL};
 

@@ -12,6 +12,8 @@ void rt__offers_suggestions(rt_api_call_t *call);
 /* POST /roundtables/{id}/match-runs, GET /match-runs/{id}. */
 void rt__match_runs_create(rt_api_call_t *call);
 void rt__match_runs_get(rt_api_call_t *call);
+/* GET /roundtables/{id}/match-runs: the roundtable's runs, newest first. */
+void rt__match_runs_list(rt_api_call_t *call);
 
 /* GET /matches, GET /matches/{id}, POST /matches/{id}/decision. */
 void rt__matches_list(rt_api_call_t *call);

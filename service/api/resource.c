@@ -167,13 +167,35 @@ static void on_list(int status, const rt_db_result_t *res, void *data) {
     rt__respond_list(ctx->call, res, &ctx->page);
 }
 
-void rt__exec_list(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
-                   const char *const *params) {
+static void on_sublist(int status, const rt_db_result_t *res, void *data) {
+  exec_ctx_t *ctx = data;
+  if (status)
+    rt__api_db_failed(ctx->call->req, status, res);
+  else if (rt_db_result_rows(res) == 0)
+    rt_http_respond_problem(ctx->call->req, 404, "Not Found", "No such resource.");
+  else if (!rt_db_result_value(res, 0, 0))
+    rt__respond_items(ctx->call, res, 0, NULL);
+  else
+    rt__respond_list(ctx->call, res, &ctx->page);
+}
+
+static void exec_page(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
+                      const char *const *params, rt_db_result_cb cb) {
   exec_ctx_t *ctx = exec_ctx(call);
   if (!ctx)
     return;
   ctx->page = *page;
-  int rc = sql ? rt_db_exec(rt__api_pool(call), sql, nparams, params, on_list, ctx) : RT_ENOMEM;
+  int rc = sql ? rt_db_exec(rt__api_pool(call), sql, nparams, params, cb, ctx) : RT_ENOMEM;
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
+}
+
+void rt__exec_list(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
+                   const char *const *params) {
+  exec_page(call, page, sql, nparams, params, on_list);
+}
+
+void rt__exec_sublist(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
+                      const char *const *params) {
+  exec_page(call, page, sql, nparams, params, on_sublist);
 }

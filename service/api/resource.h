@@ -37,6 +37,12 @@ void rt__exec_row(rt_api_call_t *call, int http_status, const char *sql, int npa
 void rt__exec_list(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
                    const char *const *params);
 
+/* The same for a list that belongs to a resource (the runs of a roundtable): the query selects
+ * the parent LEFT JOIN its page, so that no row means no parent (404) and one row of NULLs an
+ * empty list. */
+void rt__exec_sublist(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
+                      const char *const *params);
+
 /* Formats an int64 into the request arena, for query parameters. */
 const char *rt__id_text(rt_api_call_t *call, int64_t id);
 

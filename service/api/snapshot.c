@@ -563,3 +563,18 @@ int rt__breakdown_json(rt_buf_t *out, const rt_match_breakdown_t *b) {
   }
   return rc ? rc : rt_buf_puts(out, "}");
 }
+
+static const char *cell(const rt_snapshot_t *snap, bool need, int row, int n_col, int o_col) {
+  const rt_snapshot_table_t *t = need ? &snap->needs : &snap->offers;
+  if (row < 0 || row >= t->rows)
+    return NULL;
+  return t->cells[(size_t)row * (size_t)t->cols + (size_t)(need ? n_col : o_col)];
+}
+
+const char *rt__snapshot_title(const rt_snapshot_t *snap, bool need, int row) {
+  return cell(snap, need, row, N_TITLE, O_TITLE);
+}
+
+const char *rt__snapshot_participant(const rt_snapshot_t *snap, bool need, int row) {
+  return cell(snap, need, row, N_PARTICIPANT, O_PARTICIPANT);
+}

@@ -9,6 +9,7 @@
 #ifndef ROUNDTABLE_API_SNAPSHOT_H
 #define ROUNDTABLE_API_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "api_internal.h"
@@ -66,6 +67,12 @@ int rt__snapshot_build(rt_snapshot_t *snap, rt_match_instance_t **out, char *err
                        size_t errlen) RT_WUR;
 
 void rt__snapshot_free(rt_snapshot_t *snap);
+
+/* The title and the participant id (text) of a posting of snap: row of its needs when need is
+ * true, else of its offers; NULL for a row out of range. For responses that name
+ * counterparts. */
+const char *rt__snapshot_title(const rt_snapshot_t *snap, bool need, int row);
+const char *rt__snapshot_participant(const rt_snapshot_t *snap, bool need, int row);
 
 /* A breakdown (borrowed) as JSON ({"theme":{"value":v,"weight":w},...}) appended to out; and a
  * number in the shortest form that reads back as the same double. */

@@ -2,6 +2,7 @@
  * roundtable's snapshot is read on the loop; the instance is built and queried on the thread
  * pool; nothing is written. A posting that is not open has no feasible counterpart: its list is
  * empty. */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,16 @@ typedef struct suggest_ctx {
   rt_buf_t body;
 } suggest_ctx_t;
 
+/* s as a JSON string appended to out. */
+static int json_string_to(rt_buf_t *out, const char *s) {
+  json_t *j = json_string(s);
+  char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+  int rc = text ? rt_buf_puts(out, text) : RT_ENOMEM;
+  free(text);
+  json_decref(j);
+  return rc;
+}
+
 /* On the thread pool: build, suggest, render. */
 static void suggest_work(void *arg) {
   suggest_ctx_t *ctx = arg;
@@ -40,12 +51,20 @@ static void suggest_work(void *arg) {
     rc = rt_match_suggest_offers(inst, 0, ctx->k, &w, hits, &n);
   else if (!rc && ctx->focus == RT_SNAP_OFFER && rt_match_instance_offers(inst) == 1)
     rc = rt_match_suggest_needs(inst, 0, ctx->k, &w, hits, &n);
-  const char *key = ctx->focus == RT_SNAP_NEED ? "offer_id" : "need_id";
+  const bool need_hits = ctx->focus == RT_SNAP_OFFER;
+  const char *key = need_hits ? "need_id" : "offer_id";
   if (!rc)
     rc = rt_buf_puts(&ctx->body, "{\"items\":[");
   for (size_t i = 0; i < n && !rc; i++) {
-    rc = rt_buf_printf(&ctx->body, "%s{\"%s\":\"%lld\",\"score\":", i ? "," : "", key,
-                       (long long)hits[i].id);
+    /* the counterpart's title and participant, so that a list can name it */
+    const char *title = rt__snapshot_title(ctx->snap, need_hits, (int)hits[i].index);
+    const char *who = rt__snapshot_participant(ctx->snap, need_hits, (int)hits[i].index);
+    rc = rt_buf_printf(&ctx->body, "%s{\"%s\":\"%lld\",\"%s\":{\"title\":", i ? "," : "", key,
+                       (long long)hits[i].id, need_hits ? "need" : "offer");
+    if (!rc)
+      rc = json_string_to(&ctx->body, title ? title : "");
+    if (!rc)
+      rc = rt_buf_printf(&ctx->body, ",\"participant_id\":\"%s\"},\"score\":", who ? who : "");
     if (!rc)
       rc = rt__number_json(&ctx->body, hits[i].breakdown.score);
     if (!rc)

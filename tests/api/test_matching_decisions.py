@@ -29,6 +29,24 @@ def one_match(world, need_kw=None, offer_kw=None, state="state_a", provider="don
 
 # ---------------------------------------------------------------- the workflow
 
+def test_a_match_names_its_need_and_offer(world):
+    rt, need, offer, m = one_match(world)
+    state = world.get(f"{V1}/participants/{{id}}", need["participant_id"])
+    donor = world.get(f"{V1}/participants/{{id}}", offer["participant_id"])
+    want_need = {"title": need["title"], "participant_id": state["id"],
+                 "participant_name": state["name"], "country": state["country"],
+                 "region": state["region"]}
+    want_offer = {"title": offer["title"], "participant_id": donor["id"],
+                  "participant_name": donor["name"], "kind": offer["kind"]}
+    assert (m["need"], m["offer"]) == (want_need, want_offer)
+    for got in (world.get(MATCH, m["id"]), decide(world, m["id"], "accept", as_="state_a"),
+                matches_of(world, rt["id"], as_="donor")[0]):
+        assert (got["need"], got["offer"]) == (want_need, want_offer)
+    # a renamed posting is named anew
+    world.patch(NEED, need["id"], {"title": "Renamed need"}, as_="state_a")
+    assert world.get(MATCH, m["id"])["need"]["title"] == "Renamed need"
+
+
 def test_both_accept_agreed_and_statuses_move(world):
     rt, need, offer, m = one_match(world)
     m1 = decide(world, m["id"], "accept", as_="state_a")

@@ -395,6 +395,44 @@ def test_a_run_over_its_time_limit_is_stopped_and_writes_nothing(world):
     assert run_to_end(world, rt["id"])["stats"]["matches"] == 1
 
 
+def test_a_roundtables_runs_are_listed_newest_first(world):
+    rt = new_rt(world)
+    world.new_need(rt=rt["id"])
+    world.new_offer(rt=rt["id"])
+    runs_of = f"{V1}/roundtables/{{id}}/match-runs"
+    assert world.get(runs_of, rt["id"]) == {"items": [], "next_cursor": None}
+    ids = [run_to_end(world, rt["id"], {"min_score": s})["id"] for s in (0, 0.1, 0.2)]
+    got = world.get(runs_of, rt["id"], as_="state_a")
+    assert [r["id"] for r in got["items"]] == ids[::-1] and got["next_cursor"] is None
+    assert got["items"][0] == world.get(RUN, ids[-1])
+    for r in got["items"]:
+        validate(r, "MatchRun")
+    # pages of one, then older ones
+    seen, cursor = [], None
+    while True:
+        page = world.get(runs_of, rt["id"], params={"limit": 1, **({"cursor": cursor}
+                                                                   if cursor else {})})
+        seen += [r["id"] for r in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ids[::-1]
+    # a run left by a dead process reads as failed in the list too
+    params = json.dumps({"min_score": 0, "weights": {c: 0 if c != "theme" else 1
+                                                     for c in CRITERIA}})
+    stale = world.pg.psql(
+        "INSERT INTO match_runs (roundtable_id, status, params, started_at, heartbeat_at)"
+        f" VALUES ({rt['id']}, 'running', '{params}', now() - interval '2 hours',"
+        " now() - interval '1 hour') RETURNING id").splitlines()[0]
+    first = world.get(runs_of, rt["id"])["items"][0]
+    assert first["id"] == stale and first["status"] == "failed" and "abandoned" in first["error"]
+    assert world.get(RUN, stale)["status"] == "failed"
+    # another roundtable's runs are not listed; an unknown roundtable is 404
+    assert world.get(runs_of, new_rt(world)["id"])["items"] == []
+    world.call("GET", runs_of, "999999999", expect=404)
+    world.call("GET", runs_of, rt["id"], token=None, expect=401)
+
+
 # ---------------------------------------------------------------- requests refused
 
 @pytest.mark.parametrize("body,fields", [

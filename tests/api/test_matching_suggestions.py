@@ -33,6 +33,10 @@ def test_a_fitting_pair_is_suggested_both_ways_with_its_breakdown(world):
     back = suggested_needs(world, offer["id"])
     assert list(back) == [need["id"]] and back[need["id"]]["score"] == item["score"]
     assert back[need["id"]]["breakdown"] == b
+    # each names its counterpart: title and participant
+    assert item["offer"] == {"title": offer["title"], "participant_id": offer["participant_id"]}
+    assert back[need["id"]]["need"] == {"title": need["title"],
+                                        "participant_id": need["participant_id"]}
     for caller in CALLERS:  # any token
         suggested_offers(world, need["id"], as_=caller)
         suggested_needs(world, offer["id"], as_=caller)

@@ -297,10 +297,11 @@ def test_problem_responses_match_schemas(service, api):
             if not takes_array:  # an import finds its roundtable missing only with good rows
                 api.call(method, path, "999999999", params=params, json_body={}, expect=404)
         if method == "GET" and any(p.get("$ref", "").endswith("/Limit") for p in op.get("parameters", [])):
-            api.call(method, path, params={"no_such_filter": "1"}, expect=400)
-            api.call(method, path, params={"limit": "0"}, expect=400)
-            api.call(method, path, params={"limit": "501"}, expect=400)
-            api.call(method, path, params={"cursor": "not-a-cursor"}, expect=400)
+            parent = "1" if "{id}" in path else None  # a list under a resource
+            api.call(method, path, parent, params={"no_such_filter": "1"}, expect=400)
+            api.call(method, path, parent, params={"limit": "0"}, expect=400)
+            api.call(method, path, parent, params={"limit": "501"}, expect=400)
+            api.call(method, path, parent, params={"cursor": "not-a-cursor"}, expect=400)
     # a route that does not exist, and a wrong token
     r = requests.get(service.url + "/api/v1/no-such-thing", timeout=10)
     assert r.status_code == 404

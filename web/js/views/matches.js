@@ -103,13 +103,19 @@ function nameOf(id, signal) {
   return span;
 }
 
-function postingLink(kind, id, signal) {
-  const a = h('a', { href: `#/${kind}/${id}`, dir: 'auto' }, `#${id}`);
+// A match names its need and offer (title, participant); an older service did not, so the
+// posting is fetched when the name is missing.
+function postingLink(kind, id, named, signal) {
+  const a = h('a', { href: `#/${kind}/${id}`, dir: 'auto' }, named ? named.title : `#${id}`);
   const who = h('span.muted');
-  posting(kind, id, signal).then((p) => {
-    a.textContent = p.title;
-    who.replaceChildren(' — ', nameOf(p.participant_id, signal));
-  }).catch(() => { /* the link and its number stay */ });
+  if (named && named.participant_name) {
+    who.replaceChildren(' — ', h('span', { dir: 'auto' }, named.participant_name));
+  } else {
+    posting(kind, id, signal).then((p) => {
+      a.textContent = p.title;
+      who.replaceChildren(' — ', nameOf(p.participant_id, signal));
+    }).catch(() => { /* the link and its number stay */ });
+  }
   return h('span.posting', a, who);
 }
 
@@ -141,7 +147,7 @@ function matchCard(ctx, m, canDecide) {
   }
   li.append(
     h('div.card-head',
-      h('h3', postingLink('needs', m.need_id, signal), h('span.pair', { 'aria-hidden': 'true' }, ' ⇄ '), h('span.visually-hidden', ` ${t('matches.with')} `), postingLink('offers', m.offer_id, signal)),
+      h('h3', postingLink('needs', m.need_id, m.need, signal), h('span.pair', { 'aria-hidden': 'true' }, ' ⇄ '), h('span.visually-hidden', ` ${t('matches.with')} `), postingLink('offers', m.offer_id, m.offer, signal)),
       h('div.badges', badge('match_status', m.status))),
     scoreBlock(m.score, m.breakdown, { compact: true }),
     h('p.decisions',

@@ -381,7 +381,8 @@ async function suggestions(ctx, cfg, kindName, p, box) {
     box.append(list);
     for (const s of res.items) {
       const otherId = s.offer_id || s.need_id;
-      const li = h('li.card.suggestion', h('p.muted', t('common.loading')), scoreBlock(s.score, s.breakdown));
+      const named = s.offer || s.need; // the counterpart's title, shown before the rest arrives
+      const li = h('li.card.suggestion', named ? h('h3', data('span', named.title)) : h('p.muted', t('common.loading')), scoreBlock(s.score, s.breakdown));
       list.append(li);
       posting(cfg.other, otherId, signal).then((o) => {
         li.firstChild.replaceWith(h('div.card-head',
