@@ -88,10 +88,13 @@ def needs_rows(n, participant_ids):
         }
 
 
-def import_csv(rows):
+NEED_COLS = ["participant_id", "title", "description", "themes", "languages", "window_start",
+             "window_end", "budget_usd", "priority", "max_partners"]
+
+
+def import_csv(rows, cols=NEED_COLS):
+    """The body of a bulk import: a header row, then list fields joined with ';'."""
     out = io.StringIO()
-    cols = ["participant_id", "title", "description", "themes", "languages", "window_start",
-            "window_end", "budget_usd", "priority", "max_partners"]
     w = csv.writer(out, lineterminator="\n")
     w.writerow(cols)
     for r in rows:
@@ -146,6 +149,8 @@ def main():
     ap.add_argument("--hello", default=os.path.join(os.path.dirname(harness.BINARY), "hello_server"))
     ap.add_argument("--match-bench", default=os.path.join(os.path.dirname(harness.BINARY), "match_bench"))
     ap.add_argument("--no-match", action="store_true", help="skip the matching engine and its peers")
+    ap.add_argument("--no-summary", action="store_true",
+                    help="skip the summary of 10,000 x 10,000 (bench/summary_bench.py)")
     args = ap.parse_args()
 
     results = {}
@@ -181,6 +186,9 @@ def main():
         out = subprocess.run([sys.executable, os.path.join(HERE, "match_service.py"), "--bench",
                               args.match_bench], capture_output=True, text=True, check=True).stdout
         results["match"].update(l.split(None, 1) for l in out.splitlines() if " " in l)
+    if not args.no_summary:
+        import summary_bench
+        results["summary"] = summary_bench.run()
     write_report(args, results)
     print(json.dumps(results, indent=2))
 
@@ -229,6 +237,11 @@ def match_section(m):
     return rows + [""]
 
 
+def summary_section(s):
+    import summary_bench
+    return summary_bench.section(s)
+
+
 def write_report(args, r):
     imp = r["import"]
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
@@ -271,6 +284,7 @@ def write_report(args, r):
         f"`/healthz` reaches {r['healthz']['rps'] / r['hello']['rps'] * 100:.0f}% of the hello server.",
         "",
         *match_section(r.get("match")),
+        *summary_section(r.get("summary")),
         "## Memory",
         "",
         f"Resident memory of the service: {r['idle_rss_kib'] / 1024:.1f} MiB idle after start-up,",

@@ -16,7 +16,10 @@ enum {
   RT_CMD_SERVE = 1u << 0,
   RT_CMD_MIGRATE = 1u << 1,
   RT_CMD_TOKEN = 1u << 2,
-  RT_CMD_DB = RT_CMD_SERVE | RT_CMD_MIGRATE | RT_CMD_TOKEN, /* everything that opens the DB */
+  RT_CMD_ACCOUNT = 1u << 3,
+  RT_CMD_SUMMARY = 1u << 4,
+  RT_CMD_DB = RT_CMD_SERVE | RT_CMD_MIGRATE | RT_CMD_TOKEN | RT_CMD_ACCOUNT |
+              RT_CMD_SUMMARY, /* opens the DB */
 };
 
 typedef struct rt_config_s {
@@ -31,7 +34,21 @@ typedef struct rt_config_s {
     const char *role;
     const char *participant;
     const char *label;
-  } token; /* token create */
+  } token; /* token create; role and participant also account create */
+  struct {
+    const char *email;
+  } account; /* account create */
+  struct {
+    const char *roundtable;
+    const char *format;
+    const char *lang;
+  } summary; /* summary */
+  struct {
+    uint64_t idle_ms;     /* a session without a request for this long ends */
+    uint64_t lifetime_ms; /* a session ends this long after sign-in */
+    const char *cookie_secure;
+    const char *trusted_proxies;
+  } session;
 } rt_config_t;
 
 /* Fills cfg from defaults, then the environment, then argv (flags as --name VALUE or

@@ -49,6 +49,35 @@ static int cmd_token_create(rt_config_t *cfg) {
   return 0;
 }
 
+/* The password comes from stdin (one line), never from the command line, where other users
+ * of the machine could read it. */
+static int cmd_account_create(rt_config_t *cfg) {
+  if (!cfg->db.conninfo) {
+    fprintf(stderr,
+            "roundtable account create: no database: pass --db CONNINFO or set ROUNDTABLE_DB\n");
+    return 2;
+  }
+  char password[1100], id[32], err[512];
+  size_t len = fread(password, 1, sizeof(password) - 1, stdin);
+  password[len] = '\0';
+  char *nl = memchr(password, '\n', len);
+  if (nl)
+    len = (size_t)(nl - password);
+  if (len && password[len - 1] == '\r')
+    len--;
+  password[len] = '\0';
+  int rc =
+      rt_api_account_create(&cfg->db, cfg->account.email, cfg->token.role, cfg->token.participant,
+                            password, len, id, sizeof(id), err, sizeof(err));
+  memset(password, 0, sizeof(password));
+  if (rc) {
+    fprintf(stderr, "roundtable account create: %s\n", err);
+    return rc == RT_EINVAL ? 2 : 1;
+  }
+  printf("%s\n", id);
+  return 0;
+}
+
 static int cmd_demo(rt_config_t *cfg) {
   if (!cfg->db.conninfo) {
     fprintf(stderr, "roundtable demo: no database: pass --db CONNINFO or set ROUNDTABLE_DB\n");
@@ -64,14 +93,44 @@ static int cmd_demo(rt_config_t *cfg) {
   return 0;
 }
 
+static int cmd_summary(rt_config_t *cfg) {
+  if (!cfg->db.conninfo) {
+    fprintf(stderr, "roundtable summary: no database: pass --db CONNINFO or set ROUNDTABLE_DB\n");
+    return 2;
+  }
+  if (!cfg->summary.roundtable) {
+    fprintf(stderr, "roundtable summary: which roundtable? pass --roundtable ID\n");
+    return 2;
+  }
+  char err[512];
+  rt_buf_t out;
+  rt_buf_init(&out, 0);
+  int rc = rt_api_summary(&cfg->db, cfg->summary.roundtable, cfg->summary.format, cfg->summary.lang,
+                          &out, err, sizeof(err));
+  if (!rc && out.len && fwrite(out.data, 1, out.len, stdout) != out.len)
+    rc = RT_EIO, snprintf(err, sizeof(err), "cannot write to stdout");
+  if (!rc && fflush(stdout))
+    rc = RT_EIO, snprintf(err, sizeof(err), "cannot write to stdout");
+  rt_buf_free(&out);
+  if (rc) {
+    fprintf(stderr, "roundtable summary: %s\n", err);
+    return rc == RT_EINVAL ? 2 : 1;
+  }
+  return 0;
+}
+
 static const command_t commands[] = {
     {"serve", NULL, RT_CMD_SERVE, rt_serve, "run the HTTP service"},
     {"migrate", NULL, RT_CMD_MIGRATE, cmd_migrate,
      "apply the database migrations; safe to run again"},
     {"demo", NULL, RT_CMD_MIGRATE, cmd_demo,
      "load the demo roundtable (New York, 10 May 2024) unless it is there"},
+    {"summary", NULL, RT_CMD_SUMMARY, cmd_summary,
+     "write a roundtable's summary to stdout (--roundtable, --format, --lang)"},
     {"token", "create", RT_CMD_TOKEN, cmd_token_create,
      "print a new API token (--role, --participant, --label)"},
+    {"account", "create", RT_CMD_ACCOUNT, cmd_account_create,
+     "create an account (--email, --role, --participant; password on stdin); print its id"},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

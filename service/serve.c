@@ -16,7 +16,16 @@ int rt_serve(rt_config_t *cfg) {
   }
   rt_api_app_t app = {.db = &cfg->db,
                       .match_run_stale_ms = cfg->match.run_stale_ms,
-                      .match_run_timeout_ms = cfg->match.run_timeout_ms};
+                      .match_run_timeout_ms = cfg->match.run_timeout_ms,
+                      .session_idle_ms = cfg->session.idle_ms,
+                      .session_lifetime_ms = cfg->session.lifetime_ms,
+                      .cookie_secure = cfg->session.cookie_secure,
+                      .trusted_proxies = cfg->session.trusted_proxies};
+  char err[256];
+  if (rt_api_app_check(&app, err, sizeof(err))) {
+    fprintf(stderr, "roundtable serve: %s\n", err);
+    return 2;
+  }
   rt_http_hooks_t hooks = rt_api_hooks(&app);
   rt_log_info("roundtable %s serving on %s:%d with %d thread%s", RT_VERSION, cfg->http.host,
               cfg->http.port, cfg->http.threads, cfg->http.threads == 1 ? "" : "s");

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "roundtable/buf.h"
 #include "roundtable/db.h"
 #include "roundtable/http.h"
 
@@ -16,7 +17,20 @@ typedef struct rt_api_app_s {
    * request that meets it; 0 means the default, 60 s. */
   uint64_t match_run_stale_ms;
   uint64_t match_run_timeout_ms; /* 0: no limit */
+  /* Browser sessions (docs/security.md): a session ends after idle_ms without a request or
+   * lifetime_ms after sign-in, whichever comes first; 0 means the defaults (30 min, 12 h). */
+  uint64_t session_idle_ms;
+  uint64_t session_lifetime_ms;
+  /* "auto" (NULL): the session cookie is Secure when a trusted proxy says the request came
+   * over https (X-Forwarded-Proto); "always"; "never". */
+  const char *cookie_secure;
+  /* Comma-separated peer addresses whose X-Forwarded-Proto and X-Forwarded-For are believed;
+   * NULL: none (borrowed). */
+  const char *trusted_proxies;
 } rt_api_app_t;
+
+/* Checks the options of app (cookie_secure's value); 0, or RT_EINVAL with a reason in err. */
+int rt_api_app_check(const rt_api_app_t *app, char *err, size_t errlen) RT_WUR;
 
 /* The hooks to pass to rt_http_server_run; app (borrowed) goes in hooks.app. */
 rt_http_hooks_t rt_api_hooks(rt_api_app_t *app);
@@ -29,9 +43,24 @@ int rt_api_token_create(const rt_db_options_t *db, const char *role, const char 
                         const char *label, char *out, size_t outlen, char *err,
                         size_t errlen) RT_WUR;
 
+/* Creates an account from the command line (no caller to authorise). email, role and
+ * participant (may be NULL) as for POST /api/v1/accounts; password[0..len) is hashed with
+ * argon2id. On success writes the new account's id into out and returns 0; else a negative
+ * code with a one-line reason in err (RT_EINVAL for a bad argument). Blocking. */
+int rt_api_account_create(const rt_db_options_t *db, const char *email, const char *role,
+                          const char *participant, const char *password, size_t len, char *out,
+                          size_t outlen, char *err, size_t errlen) RT_WUR;
+
 /* Loads the demo roundtable (the first Global Roundtable on ICT security capacity-building)
  * in one transaction unless it is there already. *loaded says which. Blocking. */
 int rt_api_demo_load(const char *conninfo, int *loaded, char *err, size_t errlen) RT_WUR;
+
+/* Writes the summary of a roundtable (the document GET /roundtables/{id}/summary answers) into
+ * out: roundtable is its id, format json|markdown|html|csv and lang en|zh (NULL: json, en).
+ * Returns 0; RT_EINVAL for a bad argument, RT_ENOENT for an unknown roundtable, or another
+ * negative code, each with a one-line reason in err. Blocking. */
+int rt_api_summary(const rt_db_options_t *db, const char *roundtable, const char *format,
+                   const char *lang, rt_buf_t *out, char *err, size_t errlen) RT_WUR;
 
 /* Frees what the API layer keeps for the process's life; after the server stopped. */
 void rt_api_cleanup(void);

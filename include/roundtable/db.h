@@ -83,6 +83,37 @@ int rt_db_query(rt_db_conn_t *conn, const char *sql, int nparams, const char *co
 int rt_db_exec(rt_db_pool_t *pool, const char *sql, int nparams, const char *const *values,
                rt_db_result_cb cb, void *data) RT_WUR;
 
+/* ---- transactions with retry (tx.c) ----
+ * A transaction that a serialization failure or deadlock (RT_EDB_CONFLICT) aborts is run
+ * again from the start, up to 3 attempts in all; only then does the caller see the
+ * conflict. actor (may be NULL; copied) is a JSON text set as the transaction-local
+ * setting roundtable.actor before the body runs: the audit triggers record it. */
+typedef struct rt_db_tx_s rt_db_tx_t;
+/* Runs inside the open transaction, on every attempt (reset the caller's own state at its
+ * start). It sends its statements with rt_db_query on conn and ends, exactly once, with
+ * rt_db_tx_end or rt_db_tx_abandon. conn is borrowed: do not release it. */
+typedef void (*rt_db_tx_body_cb)(rt_db_tx_t *tx, rt_db_conn_t *conn, void *data);
+/* The outcome, once the connection is back in the pool: 0 committed, else the failure
+ * (res borrowed, never NULL, valid during the call). */
+typedef void (*rt_db_tx_done_cb)(int status, const rt_db_result_t *res, void *data);
+/* Leases a connection, sends begin_sql (NULL: "BEGIN"; e.g. "BEGIN ISOLATION LEVEL
+ * SERIALIZABLE"), sets the actor, runs body. Fails at once like rt_db_acquire (nothing is
+ * then called); otherwise done runs exactly once, unless the body abandons. */
+int rt_db_tx_begin(rt_db_pool_t *pool, const char *begin_sql, const char *actor,
+                   rt_db_tx_body_cb body, rt_db_tx_done_cb done, void *data) RT_WUR;
+/* From the body: status 0 commits (a conflict at COMMIT retries too), RT_EDB_CONFLICT
+ * retries while attempts remain, anything else rolls back; then done(status, res). */
+void rt_db_tx_end(rt_db_tx_t *tx, int status, const rt_db_result_t *res);
+/* From the body: rolls back and ends without calling done (the caller answers itself). */
+void rt_db_tx_abandon(rt_db_tx_t *tx);
+/* 1 on the first attempt, 2 on the first retry, ... */
+int rt_db_tx_attempt(const rt_db_tx_t *tx);
+/* One statement in its own transaction with the actor set: like rt_db_exec (sql and values
+ * copied), but cb sees the statement's result only once COMMIT succeeded, and conflicts
+ * are retried. */
+int rt_db_tx_exec(rt_db_pool_t *pool, const char *actor, const char *sql, int nparams,
+                  const char *const *values, rt_db_result_cb cb, void *data) RT_WUR;
+
 int rt_db_result_rows(const rt_db_result_t *res);
 int rt_db_result_cols(const rt_db_result_t *res);
 /* NUL-terminated text of a value, NULL for SQL NULL. */
@@ -100,7 +131,8 @@ const char *rt_db_result_message(const rt_db_result_t *res);
 /* Appends Prometheus text for pool gauges (connections by state, waiters) and counters
  * (queries, query errors, reconnects, rejected and timed-out acquires), summed over every
  * pool in the process; thread-safe. Metric names: roundtable_db_connections{state=
- * "idle|busy|connecting|down"}, roundtable_db_waiters, roundtable_db_queries_total,
+ * "idle|busy|connecting|down"}, roundtable_db_waiters, roundtable_db_tx_retries_total,
+ * roundtable_db_tx_conflicts_total, roundtable_db_queries_total,
  * roundtable_db_query_errors_total, roundtable_db_reconnects_total,
  * roundtable_db_acquire_rejected_total{reason="busy|unavailable"},
  * roundtable_db_acquire_timeouts_total. */

@@ -29,6 +29,14 @@ typedef struct rt_http_options_s {
   uint64_t shutdown_timeout_ms; /* on SIGTERM/SIGINT, time left for in-flight requests (0: none) */
   const char *web_root;         /* folder served for non-API paths; NULL disables (borrowed) */
   const char *cors_origins;     /* comma-separated allowed origins, "*" any, NULL none (borrowed) */
+  /* Abuse limits per process (docs/reliability.md); 0 disables each. Requests per second
+   * and burst per credential (Authorization, else Cookie) and per client address; beyond:
+   * 429 with Retry-After. /healthz, /readyz and /metrics are exempt. */
+  int rate_limit_rps;
+  int rate_limit_burst;
+  int rate_limit_address_rps;
+  int rate_limit_address_burst;
+  int max_connections_per_address; /* beyond: 429 and the connection is closed at once */
 } rt_http_options_t;
 
 typedef enum rt_http_method {
@@ -109,6 +117,15 @@ void rt_http_respond(rt_http_request_t *req, int status, const char *content_typ
 /* As rt_http_respond, but takes over body's memory (stolen). */
 void rt_http_respond_buf(rt_http_request_t *req, int status, const char *content_type,
                          rt_buf_t *body);
+/* Sees the response of req as it is given: cb(req, status, content_type, body, len, arg)
+ * runs inside the rt_http_respond* call, before anything is sent, with the request still
+ * valid (body borrowed for the call). It must not respond, block or keep pointers. One
+ * observer per request; a second call replaces the first. Used to store responses for
+ * Idempotency-Key replays. */
+typedef void (*rt_http_response_observer)(rt_http_request_t *req, int status,
+                                          const char *content_type, const char *body, size_t len,
+                                          void *arg);
+void rt_http_observe_response(rt_http_request_t *req, rt_http_response_observer cb, void *arg);
 /* An RFC 9457 application/problem+json response with type, title, status and detail. */
 void rt_http_respond_problem(rt_http_request_t *req, int status, const char *title,
                              const char *detail);
@@ -124,6 +141,10 @@ void rt_http_serve_static(rt_http_request_t *req);
  * return nothing was queued and done is never called. */
 int rt_http_offload(rt_http_request_t *req, void (*work)(void *arg),
                     void (*done)(rt_http_request_t *req, void *arg), void *arg) RT_WUR;
+
+/* The address of the connection's peer ("192.0.2.7", "2001:db8::1") into out; "" and a
+ * negative code when the connection is gone. Behind a proxy it is the proxy's. */
+int rt_http_request_peer(const rt_http_request_t *req, char *out, size_t outlen) RT_WUR;
 
 /* The loop of the worker thread that owns the request. */
 uv_loop_t *rt_http_request_loop(const rt_http_request_t *req);

@@ -2,7 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts.h"
 #include "api_internal.h"
+#include "audit.h"
+#include "idempotency.h"
 #include "import.h"
 #include "matching.h"
 #include "needs.h"
@@ -11,6 +14,8 @@
 #include "reference.h"
 #include "roundtable/log.h"
 #include "roundtables.h"
+#include "sessions.h"
+#include "summary.h"
 #include "tokens.h"
 
 static const rt_route_t routes[] = {
@@ -27,11 +32,20 @@ static const rt_route_t routes[] = {
     {RT_HTTP_POST, "/api/v1/tokens", RT_ROLES_STAFF, rt__tokens_create, 0},
     {RT_HTTP_GET, "/api/v1/tokens", RT_ROLES_STAFF, rt__tokens_list, 0},
     {RT_HTTP_DELETE, "/api/v1/tokens/{id}", RT_ROLES_ANY, rt__tokens_revoke, 0},
+    {RT_HTTP_POST, "/api/v1/accounts", RT_ROLES_STAFF, rt__accounts_create, 0},
+    {RT_HTTP_GET, "/api/v1/accounts", RT_ROLES_STAFF, rt__accounts_list, 0},
+    {RT_HTTP_DELETE, "/api/v1/accounts/{id}", RT_ROLES_STAFF, rt__accounts_disable, 0},
+    {RT_HTTP_POST, "/api/v1/session", RT_ROLES_PUBLIC, rt__session_create, 0},
+    {RT_HTTP_GET, "/api/v1/session", RT_ROLES_ANY, rt__session_get, 0},
+    {RT_HTTP_DELETE, "/api/v1/session", RT_ROLES_ANY, rt__session_delete, 0},
+    {RT_HTTP_GET, "/api/v1/sessions", RT_ROLES_ANY, rt__sessions_list, 0},
+    {RT_HTTP_DELETE, "/api/v1/sessions/{id}", RT_ROLES_ANY, rt__sessions_revoke, 0},
     {RT_HTTP_POST, "/api/v1/roundtables", RT_ROLES_STAFF, rt__roundtables_create, 0},
     {RT_HTTP_GET, "/api/v1/roundtables", RT_ROLES_ANY, rt__roundtables_list, 0},
     {RT_HTTP_GET, "/api/v1/roundtables/{id}", RT_ROLES_ANY, rt__roundtables_get, 0},
     {RT_HTTP_PATCH, "/api/v1/roundtables/{id}", RT_ROLES_STAFF, rt__roundtables_patch, 0},
     {RT_HTTP_POST, "/api/v1/roundtables/{id}/import", RT_ROLES_STAFF, rt__roundtables_import, 1},
+    {RT_HTTP_GET, "/api/v1/roundtables/{id}/summary", RT_ROLES_ANY, rt__roundtables_summary, 0},
     {RT_HTTP_POST, "/api/v1/needs", RT_ROLES_STAFF | RT_ROLE_STATE, rt__needs_create, 0},
     {RT_HTTP_GET, "/api/v1/needs", RT_ROLES_ANY, rt__needs_list, 0},
     {RT_HTTP_GET, "/api/v1/needs/{id}", RT_ROLES_ANY, rt__needs_get, 0},
@@ -50,6 +64,7 @@ static const rt_route_t routes[] = {
     {RT_HTTP_GET, "/api/v1/match-runs/{id}", RT_ROLES_ANY, rt__match_runs_get, 0},
     {RT_HTTP_GET, "/api/v1/matches", RT_ROLES_ANY, rt__matches_list, 0},
     {RT_HTTP_GET, "/api/v1/matches/{id}", RT_ROLES_ANY, rt__matches_get, 0},
+    {RT_HTTP_GET, "/api/v1/audit", RT_ROLE_ADMIN, rt__audit_list, 0},
     {RT_HTTP_POST, "/api/v1/matches/{id}/decision",
      RT_ROLE_ADMIN | RT_ROLE_STATE | RT_ROLE_PROVIDER, rt__matches_decide, 0},
 };
@@ -78,6 +93,8 @@ static void handle(rt_http_request_t *req) {
     call->req = req;
     call->route = route;
     call->params = params;
+    if (rt__idempotency_wrap(call))
+      return;
     if (route->roles == RT_ROLES_PUBLIC)
       route->handler(call);
     else
@@ -135,6 +152,7 @@ static int worker_init(uv_loop_t *loop, void *app_ptr, void **worker_data) {
     free(w);
     return rc;
   }
+  rt__password_warm(loop);
   *worker_data = w;
   return 0;
 }

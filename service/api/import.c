@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit.h"
 #include "csv.h"
 #include "import.h"
 #include "postings.h"
@@ -20,6 +21,7 @@
 
 typedef struct import_job {
   rt_api_call_t *call;
+  rt_db_tx_t *tx; /* while the transaction's body runs */
   const rt_posting_kind_t *kind;
   int64_t roundtable_id;
   int csv; /* else JSON */
@@ -316,14 +318,27 @@ static void respond_inserted(import_job_t *job) {
   rt_http_respond(call->req, 200, "application/json", body, (size_t)n);
 }
 
-static void on_committed(int status, const rt_db_result_t *res, void *data) {
+/* The transaction's outcome (import_body ran it, retried on a conflict). */
+static void on_tx_done(int status, const rt_db_result_t *res, void *data) {
   import_job_t *job = data;
-  rt_db_release(job->conn);
+  job->tx = NULL;
   job->conn = NULL;
+  job_free(job);
   if (status)
     rt__api_db_failed(job->call->req, status, res);
   else
     respond_inserted(job);
+}
+
+/* Ends the transaction with a failure (a conflict retries it). Returns non-zero on one. */
+static int tx_step(import_job_t *job, int status, const rt_db_result_t *res) {
+  if (!status)
+    return 0;
+  rt_db_tx_t *tx = job->tx;
+  job->tx = NULL;
+  job->conn = NULL;
+  rt_db_tx_end(tx, status, res);
+  return -1;
 }
 
 /* The INSERT's outcome, inside the transaction (BEGIN; set_config; INSERT; COMMIT). */
@@ -335,17 +350,19 @@ static void on_inserted(int status, const rt_db_result_t *res, void *data) {
     const char *st = rt_db_result_value(res, 0, 0), *n = rt_db_result_value(res, 0, 1);
     job->rt_status = st ? rt_arena_strdup(arena, st) : NULL;
     job->inserted = n ? rt_arena_strdup(arena, n) : NULL;
-    job_free(job);
-    int rc = rt_db_query(job->conn, "COMMIT", 0, NULL, on_committed, job);
-    if (rc) {
-      rt_db_release(job->conn);
-      job->conn = NULL;
-      rt__api_db_failed(call->req, rc, NULL);
-    }
+    rt_db_tx_t *tx = job->tx;
+    job->tx = NULL;
+    job->conn = NULL;
+    rt_db_tx_end(tx, 0, NULL); /* commits; on_tx_done answers */
     return;
   }
-  /* Releasing rolls the failed transaction back; res stays valid until this returns. */
-  rt_db_release(job->conn);
+  if (status == RT_EDB_CONFLICT) {
+    tx_step(job, status, res);
+    return;
+  }
+  /* Abandoning rolls the failed transaction back; res stays valid until this returns. */
+  rt_db_tx_abandon(job->tx);
+  job->tx = NULL;
   job->conn = NULL;
   const char *constraint = rt_db_result_constraint(res);
   if (status == RT_EDB_QUERY &&
@@ -365,18 +382,6 @@ static void on_inserted(int status, const rt_db_result_t *res, void *data) {
   rt__respond_write_failed(call, status, res);
 }
 
-/* Each step of the transaction hands on to the next; any failure releases the connection
- * (rolled back) and answers. */
-static int tx_step(import_job_t *job, int status, const rt_db_result_t *res) {
-  if (!status)
-    return 0;
-  rt_db_release(job->conn);
-  job->conn = NULL;
-  job_free(job);
-  rt__api_db_failed(job->call->req, status, res);
-  return -1;
-}
-
 static void on_timeout_set(int status, const rt_db_result_t *res, void *data) {
   import_job_t *job = data;
   if (tx_step(job, status, res))
@@ -388,27 +393,18 @@ static void on_timeout_set(int status, const rt_db_result_t *res, void *data) {
   tx_step(job, rc, NULL);
 }
 
-static void on_begun(int status, const rt_db_result_t *res, void *data) {
+/* Every attempt of the transaction starts here, after BEGIN. One audit row per imported
+ * posting comes from the triggers, with this caller as the actor. */
+static void import_body(rt_db_tx_t *tx, rt_db_conn_t *conn, void *data) {
   import_job_t *job = data;
-  if (tx_step(job, status, res))
-    return;
+  job->tx = tx;
+  job->conn = conn;
   const char *params[] = {RT_STRINGIFY(IMPORT_STATEMENT_TIMEOUT_MS)};
-  rt_db_conn_statement_timeout(job->conn, IMPORT_STATEMENT_TIMEOUT_MS);
+  rt_db_conn_statement_timeout(conn, IMPORT_STATEMENT_TIMEOUT_MS);
   tx_step(job,
-          rt_db_query(job->conn, "SELECT set_config('statement_timeout', $1, true)", 1, params,
+          rt_db_query(conn, "SELECT set_config('statement_timeout', $1, true)", 1, params,
                       on_timeout_set, job),
           NULL);
-}
-
-static void on_connection(int status, rt_db_conn_t *conn, void *data) {
-  import_job_t *job = data;
-  if (status) {
-    job_free(job);
-    rt__api_db_failed(job->call->req, status, NULL);
-    return;
-  }
-  job->conn = conn;
-  tx_step(job, rt_db_query(conn, "BEGIN", 0, NULL, on_begun, job), NULL);
 }
 
 static void import_done(rt_http_request_t *req, void *arg) {
@@ -435,7 +431,7 @@ static void import_done(rt_http_request_t *req, void *arg) {
     rt_http_respond_problem(req, 500, "Internal Server Error", "Out of memory.");
     return;
   }
-  int rc = rt_db_acquire(rt__api_pool(call), on_connection, job);
+  int rc = rt__api_tx(call, NULL, import_body, on_tx_done, job);
   if (rc) {
     job_free(job);
     rt__api_db_failed(req, rc, NULL);

@@ -488,3 +488,9 @@ void rt__own_strings(rt_arena_t *arena, const char **values, size_t n, rt_field_
     }
   }
 }
+
+int rt__email_ok(const char *s) {
+  const char *at = strchr(s, '@');
+  return at && at != s && !strchr(at + 1, '@') && strchr(at + 1, '.') &&
+         !strpbrk(s, " \t\r\n\v\f") && at[1] != '.' && s[strlen(s) - 1] != '.';
+}

@@ -78,6 +78,8 @@ void rt__v_unknown(json_t *obj, const char *const *known, rt_field_errors_t *err
  * read outlives the JSON body it borrowed from. On failure adds a field error. */
 void rt__own_strings(rt_arena_t *arena, const char **values, size_t n, rt_field_errors_t *errs);
 
+/* Non-zero when s looks like an email address (one '@', a dot in the domain, no spaces). */
+int rt__email_ok(const char *s);
 /* Non-zero when s is a valid calendar date YYYY-MM-DD. */
 int rt__is_date(const char *s);
 /* Number of Unicode code points in UTF-8 s. */

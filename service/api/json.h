@@ -10,12 +10,17 @@
 
 /* Deepest nesting of arrays and objects a request body may have. */
 #define RT_JSON_MAX_DEPTH 32
+/* Longest string (bytes, after unescaping; keys included) and longest array of a request
+ * body. Bulk imports (a JSON array of rows) are parsed by import.c with their own bounds. */
+#define RT_JSON_MAX_STRING (64 * 1024)
+#define RT_JSON_MAX_ARRAY 10000
 
 typedef enum rt_json_status {
   RT_JSON_OK = 0,
-  RT_JSON_MALFORMED, /* not JSON, invalid UTF-8, NUL in a string, duplicate key */
-  RT_JSON_TOO_DEEP,  /* nesting beyond RT_JSON_MAX_DEPTH */
-  RT_JSON_NOT_OBJECT /* valid JSON, but the top level is not an object */
+  RT_JSON_MALFORMED,  /* not JSON, invalid UTF-8, NUL in a string, duplicate key */
+  RT_JSON_TOO_DEEP,   /* nesting beyond RT_JSON_MAX_DEPTH */
+  RT_JSON_NOT_OBJECT, /* valid JSON, but the top level is not an object */
+  RT_JSON_TOO_LONG    /* a string or an array beyond RT_JSON_MAX_STRING / _ARRAY */
 } rt_json_status_t;
 
 /* Decodes body[0..len) strictly: duplicate keys, NUL in strings and invalid UTF-8 are
@@ -24,7 +29,8 @@ typedef enum rt_json_status {
 rt_json_status_t rt__json_decode(const char *body, size_t len, json_t **out, char *detail,
                                  size_t detaillen);
 
-/* Responds 400 for a body that rt__json_decode refused. */
+/* Responds 400 for a body that rt__json_decode refused; for RT_JSON_TOO_LONG with the
+ * offending field in errors ({"field": "themes", "message": ...}). */
 void rt__json_respond_refused(rt_http_request_t *req, rt_json_status_t status, const char *detail);
 
 /* Field-level validation errors, collected and then answered as one 422. */

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "matching.h"
 #include "reference.h"
 #include "resource.h"
@@ -770,7 +771,7 @@ static void on_reclaimed(int status, const rt_db_result_t *res, void *data) {
       " WHERE roundtable_id = $1 AND status IN ('queued', 'running'))";
   const char *params[] = {rt__id_text(call, ctx->roundtable_id), ctx->params_json,
                           call->who.token_id ? rt__id_text(call, call->who.token_id) : NULL};
-  int rc = rt_db_exec(rt__api_pool(call), sql, 3, params, on_inserted, ctx);
+  int rc = rt__api_write(call, sql, 3, params, on_inserted, ctx);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "matching.h"
 #include "reference.h"
 #include "resource.h"
@@ -302,16 +303,15 @@ void rt__matches_list(rt_api_call_t *call) { rt__reference_ready(call, list_read
 /* ---- POST /matches/{id}/decision ---- */
 
 typedef enum decide_step {
-  D_BEGIN,
   D_LOCK,   /* the roundtable's advisory lock, shared */
   D_ROW,    /* the match, its need and its offer, locked */
   D_COUNTS, /* agreed partnerships of the need and the offer (accept only) */
   D_WRITE,
-  D_COMMIT,
 } decide_step_t;
 
 typedef struct decide_ctx {
   rt_api_call_t *call;
+  rt_db_tx_t *tx; /* the transaction (retried on a conflict), NULL once ended */
   rt_db_conn_t *conn;
   decide_step_t step;
   const char *id_text;
@@ -328,12 +328,18 @@ typedef struct decide_ctx {
   const char *json; /* the changed match, for the response */
 } decide_ctx_t;
 
-static void decide_respond(decide_ctx_t *ctx, int status, const char *detail) {
-  rt_api_call_t *call = ctx->call;
-  if (ctx->conn) {
-    rt_db_release(ctx->conn); /* rolls back unless committed */
+/* Ends the transaction without committing (the caller answers). */
+static void decide_abandon(decide_ctx_t *ctx) {
+  if (ctx->tx) {
+    rt_db_tx_abandon(ctx->tx); /* rolls back */
+    ctx->tx = NULL;
     ctx->conn = NULL;
   }
+}
+
+static void decide_respond(decide_ctx_t *ctx, int status, const char *detail) {
+  rt_api_call_t *call = ctx->call;
+  decide_abandon(ctx);
   if (status == 200)
     rt__api_json(call->req, 200, ctx->json);
   else if (status == 404)
@@ -343,22 +349,23 @@ static void decide_respond(decide_ctx_t *ctx, int status, const char *detail) {
 }
 
 static void decide_refuse(decide_ctx_t *ctx, const char *field, const char *message) {
-  if (ctx->conn) {
-    rt_db_release(ctx->conn);
-    ctx->conn = NULL;
-  }
+  decide_abandon(ctx);
   rt_field_errors_t errs = {0};
   rt__field_error(&errs, field, "%s", message);
   rt__problem_with_errors(ctx->call->req, 422, "Unprocessable Content",
                           "The decision is not valid.", &errs);
 }
 
+/* Hands a failure to the transaction: a conflict runs decide_body again, anything else
+ * ends in decide_done. */
 static void decide_failed(decide_ctx_t *ctx, int status, const rt_db_result_t *res) {
-  if (ctx->conn) {
-    rt_db_release(ctx->conn);
-    ctx->conn = NULL;
-  }
-  rt__api_db_failed(ctx->call->req, status, res);
+  rt_db_tx_t *tx = ctx->tx;
+  ctx->tx = NULL;
+  ctx->conn = NULL;
+  if (tx)
+    rt_db_tx_end(tx, status, res);
+  else
+    rt__api_db_failed(ctx->call->req, status, res);
 }
 
 static void on_decide_step(int status, const rt_db_result_t *res, void *data);
@@ -370,10 +377,6 @@ static void decide_send(decide_ctx_t *ctx, decide_step_t step) {
   const char *params[6] = {ctx->id_text};
   int n = 1;
   switch (step) {
-  case D_BEGIN:
-    sql = "BEGIN";
-    n = 0;
-    break;
   case D_LOCK:
     sql = "SELECT pg_advisory_xact_lock_shared(" RT_MATCH_LOCK_CLASS
           ", rt_match_lock_key(m.roundtable_id)) FROM matches m WHERE m.id = $1";
@@ -421,10 +424,6 @@ static void decide_send(decide_ctx_t *ctx, decide_step_t step) {
       decide_failed(ctx, RT_ENOMEM, NULL);
       return;
     }
-    break;
-  case D_COMMIT:
-    sql = "COMMIT";
-    n = 0;
     break;
   }
   int rc = rt_db_query(ctx->conn, sql, n, params, on_decide_step, ctx);
@@ -529,9 +528,6 @@ static void on_decide_step(int status, const rt_db_result_t *res, void *data) {
     return;
   }
   switch (ctx->step) {
-  case D_BEGIN:
-    decide_send(ctx, D_LOCK);
-    return;
   case D_LOCK:
     if (rt_db_result_rows(res) < 1)
       decide_respond(ctx, 404, NULL);
@@ -549,25 +545,33 @@ static void on_decide_step(int status, const rt_db_result_t *res, void *data) {
     return;
   case D_WRITE:
     ctx->json = row_text(ctx, res, 0);
-    if (!ctx->json)
+    if (!ctx->json) {
       decide_failed(ctx, RT_ENOMEM, NULL);
-    else
-      decide_send(ctx, D_COMMIT);
-    return;
-  case D_COMMIT:
-    decide_respond(ctx, 200, NULL);
+    } else {
+      rt_db_tx_t *tx = ctx->tx;
+      ctx->tx = NULL;
+      ctx->conn = NULL;
+      rt_db_tx_end(tx, 0, NULL); /* commits; decide_done answers */
+    }
     return;
   }
 }
 
-static void on_decide_conn(int status, rt_db_conn_t *conn, void *data) {
+/* Every attempt of the transaction starts here, after BEGIN. */
+static void decide_body(rt_db_tx_t *tx, rt_db_conn_t *conn, void *data) {
   decide_ctx_t *ctx = data;
-  if (status) {
-    rt__api_db_failed(ctx->call->req, status, NULL);
-    return;
-  }
+  ctx->tx = tx;
   ctx->conn = conn;
-  decide_send(ctx, D_BEGIN);
+  ctx->json = NULL;
+  decide_send(ctx, D_LOCK);
+}
+
+static void decide_done(int status, const rt_db_result_t *res, void *data) {
+  decide_ctx_t *ctx = data;
+  if (status)
+    rt__api_db_failed(ctx->call->req, status, res);
+  else
+    decide_respond(ctx, 200, NULL);
 }
 
 void rt__matches_decide(rt_api_call_t *call) {
@@ -601,7 +605,7 @@ void rt__matches_decide(rt_api_call_t *call) {
                             &errs);
     return;
   }
-  int rc = rt_db_acquire(rt__api_pool(call), on_decide_conn, ctx);
+  int rc = rt__api_tx(call, NULL, decide_body, decide_done, ctx);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }

@@ -24,12 +24,6 @@ typedef struct participant_input {
   int given[F_COUNT];
 } participant_input_t;
 
-static int email_ok(const char *s) {
-  const char *at = strchr(s, '@');
-  return at && at != s && !strchr(at + 1, '@') && strchr(at + 1, '.') &&
-         !strpbrk(s, " \t\r\n\v\f") && at[1] != '.' && s[strlen(s) - 1] != '.';
-}
-
 static int decode(rt_api_call_t *call, json_t *body, int creating, rt_field_errors_t *errs,
                   participant_input_t *in) {
   rt_arena_t *arena = &call->req->arena;
@@ -68,7 +62,7 @@ static int decode(rt_api_call_t *call, json_t *body, int creating, rt_field_erro
       in->given[F_CONTACT_EMAIL] = rt__v_string(contact, "email", "contact.email", 0, 0, 254, errs,
                                                 &in->values[F_CONTACT_EMAIL]) > 0 ||
                                    json_is_null(json_object_get(contact, "email"));
-      if (in->values[F_CONTACT_EMAIL] && !email_ok(in->values[F_CONTACT_EMAIL]))
+      if (in->values[F_CONTACT_EMAIL] && !rt__email_ok(in->values[F_CONTACT_EMAIL]))
         rt__field_error(errs, "contact.email", "must be an email address");
     }
   } else if (contact) {
@@ -121,9 +115,17 @@ void rt__participants_get(rt_api_call_t *call) {
   int64_t id = rt__path_id(call, 0);
   if (!id)
     return;
-  static const char sql[] = "SELECT " PARTICIPANT_JSON " FROM participants p WHERE p.id = $1";
-  const char *params[] = {rt__id_text(call, id)};
-  rt__exec_row(call, 200, sql, 1, params);
+  static const char sql[] =
+      "SELECT " PARTICIPANT_JSON_SEEN_BY("$2") " FROM participants p WHERE p.id = $1";
+  const char *params[] = {rt__id_text(call, id), rt__participant_viewer(call)};
+  rt__exec_row(call, 200, sql, 2, params);
+}
+
+/* Contact emails are personal data: staff see all, a party its own (docs/security.md). */
+const char *rt__participant_viewer(rt_api_call_t *call) {
+  if (call->who.role & RT_ROLES_STAFF)
+    return "*";
+  return rt__id_text(call, call->who.participant_id);
 }
 
 static void list_ready(rt_api_call_t *call) {
@@ -151,16 +153,20 @@ static void list_ready(rt_api_call_t *call) {
     rt_http_respond_problem(call->req, 400, "Bad Request", bad);
     return;
   }
-  static const char sql[] =
-      "SELECT " PARTICIPANT_JSON ", p.id FROM participants p WHERE p.id > $1"
-      " AND ($2::text IS NULL OR p.kind = $2) AND ($3::text IS NULL OR p.region = $3)"
-      " AND ($4::text IS NULL OR p.country = $4)"
-      " AND ($5::text IS NULL OR strpos(lower(p.name), lower($5)) > 0)"
-      " ORDER BY p.id LIMIT $6";
-  const char *params[] = {
-      rt__id_text(call, page.after),    kind, region, country, rt__query_get(&q, "q"),
-      rt__id_text(call, page.limit + 1)};
-  rt__exec_list(call, &page, sql, 6, params);
+  static const char sql[] = "SELECT " PARTICIPANT_JSON_SEEN_BY(
+      "$7") ", p.id FROM participants p WHERE p.id > $1"
+            " AND ($2::text IS NULL OR p.kind = $2) AND ($3::text IS NULL OR p.region = $3)"
+            " AND ($4::text IS NULL OR p.country = $4)"
+            " AND ($5::text IS NULL OR strpos(lower(p.name), lower($5)) > 0)"
+            " ORDER BY p.id LIMIT $6";
+  const char *params[] = {rt__id_text(call, page.after),
+                          kind,
+                          region,
+                          country,
+                          rt__query_get(&q, "q"),
+                          rt__id_text(call, page.limit + 1),
+                          rt__participant_viewer(call)};
+  rt__exec_list(call, &page, sql, 7, params);
 }
 
 void rt__participants_list(rt_api_call_t *call) { rt__reference_ready(call, list_ready); }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
+
 #define MAX_FIELDS 24
 /* Parameters ahead of the fields: id or roundtable, participant, status (see below). */
 #define LEAD 3
@@ -277,7 +279,7 @@ static void create_ready(rt_api_call_t *call, const rt_posting_kind_t *kind) {
     rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
     return;
   }
-  rc = rt_db_exec(rt__api_pool(call), sql, LEAD + (int)kind->nfields, params, on_created, ctx);
+  rc = rt__api_write(call, sql, LEAD + (int)kind->nfields, params, on_created, ctx);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }
@@ -533,7 +535,7 @@ static void send_change(posting_ctx_t *ctx, int64_t id) {
                moves.data, kind->json_sql);
   rt_buf_free(&set);
   rt_buf_free(&moves);
-  rc = sql ? rt_db_exec(rt__api_pool(call), sql, n, params, on_changed, ctx) : RT_ENOMEM;
+  rc = sql ? rt__api_write(call, sql, n, params, on_changed, ctx) : RT_ENOMEM;
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }

@@ -108,6 +108,25 @@ static rt_reference_t *reference_build(const rt_db_result_t *res) {
   return ref;
 }
 
+/* Builds and publishes the data from the rows of load_sql; 0, or RT_EINVAL when they hold no
+ * themes (the database needs migrating) or memory ran out. */
+static int reference_adopt(const rt_db_result_t *res) {
+  if (atomic_load(&current))
+    return 0;
+  rt_reference_t *ref = reference_build(res);
+  if (!ref)
+    return RT_EINVAL;
+  /* Two threads may load at once; the first to publish wins. */
+  pthread_mutex_lock(&publish_lock);
+  if (!atomic_load(&current)) {
+    atomic_store(&current, ref);
+    ref = NULL;
+  }
+  pthread_mutex_unlock(&publish_lock);
+  reference_destroy(ref);
+  return 0;
+}
+
 typedef struct load_ctx {
   rt_api_call_t *call;
   void (*next)(rt_api_call_t *call);
@@ -119,24 +138,13 @@ static void on_loaded(int status, const rt_db_result_t *res, void *data) {
     rt__api_db_failed(ctx->call->req, status, res);
     return;
   }
-  if (!atomic_load(&current)) {
-    rt_reference_t *ref = reference_build(res);
-    if (!ref) {
-      RT_LOG(RT_LOG_ERROR, ctx->call->req->id,
-             "reference data could not be loaded: "
-             "out of memory or no themes (run migrate)");
-      rt_http_respond_problem(ctx->call->req, 500, "Internal Server Error",
-                              "Reference data is missing; the database needs migrating.");
-      return;
-    }
-    /* Two threads may load at once; the first to publish wins. */
-    pthread_mutex_lock(&publish_lock);
-    if (!atomic_load(&current)) {
-      atomic_store(&current, ref);
-      ref = NULL;
-    }
-    pthread_mutex_unlock(&publish_lock);
-    reference_destroy(ref);
+  if (reference_adopt(res)) {
+    RT_LOG(RT_LOG_ERROR, ctx->call->req->id,
+           "reference data could not be loaded: "
+           "out of memory or no themes (run migrate)");
+    rt_http_respond_problem(ctx->call->req, 500, "Internal Server Error",
+                            "Reference data is missing; the database needs migrating.");
+    return;
   }
   ctx->next(ctx->call);
 }
@@ -156,6 +164,33 @@ void rt__reference_ready(rt_api_call_t *call, void (*next)(rt_api_call_t *call))
   int rc = rt_db_exec(rt__api_pool(call), load_sql, 0, NULL, on_loaded, ctx);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
+}
+
+typedef struct pool_load_ctx {
+  void (*done)(int status, void *data);
+  void *data;
+} pool_load_ctx_t;
+
+static void on_pool_loaded(int status, const rt_db_result_t *res, void *data) {
+  pool_load_ctx_t ctx = *(pool_load_ctx_t *)data;
+  free(data);
+  ctx.done(status ? status : reference_adopt(res), ctx.data);
+}
+
+int rt__reference_load(rt_db_pool_t *pool, void (*done)(int status, void *data), void *data) {
+  if (atomic_load(&current)) {
+    done(0, data);
+    return 0;
+  }
+  pool_load_ctx_t *ctx = malloc(sizeof(*ctx));
+  if (!ctx)
+    return RT_ENOMEM;
+  ctx->done = done;
+  ctx->data = data;
+  int rc = rt_db_exec(pool, load_sql, 0, NULL, on_pool_loaded, ctx);
+  if (rc)
+    free(ctx);
+  return rc;
 }
 
 const rt_ref_entry_t *rt__ref_find(rt_ref_kind_t kind, const char *code) {

@@ -38,6 +38,10 @@ typedef struct rt_reference_s {
 /* Makes sure the reference data is loaded, then runs next(call) — at once when it is,
  * after one query otherwise; answers 503 itself when the database cannot be read. */
 void rt__reference_ready(rt_api_call_t *call, void (*next)(rt_api_call_t *call));
+/* The same without a request (the command line): loads the data on pool unless it is loaded,
+ * then calls done(0 or a negative code, data) -- at once when it is loaded. Fails at once like
+ * rt_db_exec (done is then not called). */
+int rt__reference_load(rt_db_pool_t *pool, void (*done)(int status, void *data), void *data) RT_WUR;
 /* The loaded data; only valid inside a continuation of rt__reference_ready. */
 const rt_reference_t *rt__reference(void);
 /* Frees the data at process exit. */

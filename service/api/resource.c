@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "roundtable/log.h"
 
 void rt__respond_row(rt_api_call_t *call, int status, const rt_db_result_t *res) {
@@ -154,7 +155,11 @@ void rt__exec_row(rt_api_call_t *call, int http_status, const char *sql, int npa
   if (!ctx)
     return;
   ctx->http_status = http_status;
-  int rc = sql ? rt_db_exec(rt__api_pool(call), sql, nparams, params, on_row, ctx) : RT_ENOMEM;
+  /* Writes run in a transaction that names the caller for the audit log. */
+  int read = call->req->method == RT_HTTP_GET || call->req->method == RT_HTTP_HEAD;
+  int rc = !sql   ? RT_ENOMEM
+           : read ? rt_db_exec(rt__api_pool(call), sql, nparams, params, on_row, ctx)
+                  : rt__api_write(call, sql, nparams, params, on_row, ctx);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }
@@ -195,7 +200,61 @@ void rt__exec_list(rt_api_call_t *call, const rt_page_t *page, const char *sql, 
   exec_page(call, page, sql, nparams, params, on_list);
 }
 
+void rt__exec_credentials_list(rt_api_call_t *call, const char *sql) {
+  static const char *const allowed[] = {"limit", "cursor", "participant_id", NULL};
+  rt_query_t q;
+  rt_page_t page;
+  if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &page))
+    return;
+  const char *participant;
+  if (rt__input_id_filter(call, &q, "participant_id", &participant))
+    return;
+  const char *params[] = {rt__id_text(call, page.after), rt__role_name(call->who.role), participant,
+                          rt__id_text(call, page.limit + 1)};
+  rt__exec_list(call, &page, sql, 4, params);
+}
+
 void rt__exec_sublist(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
                       const char *const *params) {
   exec_page(call, page, sql, nparams, params, on_sublist);
+}
+
+typedef struct no_content_ctx {
+  rt_api_call_t *call;
+  const char *missing;
+} no_content_ctx_t;
+
+static void on_no_content(int status, const rt_db_result_t *res, void *data) {
+  no_content_ctx_t *ctx = data;
+  if (status)
+    rt__api_db_failed(ctx->call->req, status, res);
+  else if (rt_db_result_rows(res) < 1)
+    rt_http_respond_problem(ctx->call->req, 404, "Not Found", ctx->missing);
+  else
+    rt_http_respond(ctx->call->req, 204, NULL, NULL, 0);
+}
+
+void rt__exec_no_content(rt_api_call_t *call, const char *sql, int nparams,
+                         const char *const *params, const char *missing) {
+  no_content_ctx_t *ctx = rt_arena_alloc(&call->req->arena, sizeof(*ctx));
+  if (!ctx) {
+    rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
+    return;
+  }
+  ctx->call = call;
+  ctx->missing = missing;
+  int rc = rt_db_exec(rt__api_pool(call), sql, nparams, params, on_no_content, ctx);
+  if (rc)
+    rt__api_db_failed(call->req, rc, NULL);
+}
+
+int rt__input_id_filter(rt_api_call_t *call, const rt_query_t *q, const char *key,
+                        const char **out) {
+  *out = rt__query_get(q, key);
+  if (*out && !rt__parse_id(*out)) {
+    const char *detail = rt_arena_printf(&call->req->arena, "%s must be an id.", key);
+    rt_http_respond_problem(call->req, 400, "Bad Request", detail ? detail : "Not an id.");
+    return -1;
+  }
+  return 0;
 }

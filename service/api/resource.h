@@ -37,11 +37,26 @@ void rt__exec_row(rt_api_call_t *call, int http_status, const char *sql, int npa
 void rt__exec_list(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
                    const char *const *params);
 
+/* Runs sql (params borrowed), which returns a row when it changed something: 204, else 404
+ * with the detail missing (static). */
+void rt__exec_no_content(rt_api_call_t *call, const char *sql, int nparams,
+                         const char *const *params, const char *missing);
+
+/* The optional id filter key of q into *out (NULL when absent); answers 400 and returns -1
+ * when it is not an id. */
+int rt__input_id_filter(rt_api_call_t *call, const rt_query_t *q, const char *key,
+                        const char **out);
+
 /* The same for a list that belongs to a resource (the runs of a roundtable): the query selects
  * the parent LEFT JOIN its page, so that no row means no parent (404) and one row of NULLs an
  * empty list. */
 void rt__exec_sublist(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
                       const char *const *params);
+
+/* GET of credentials (tokens, accounts): limit, cursor and participant_id; sql selects (json,
+ * id) with $1 the last id shown, $2 the caller's role (only an admin sees admin credentials),
+ * $3 the participant or NULL, $4 the page size + 1. */
+void rt__exec_credentials_list(rt_api_call_t *call, const char *sql);
 
 /* Formats an int64 into the request arena, for query parameters. */
 const char *rt__id_text(rt_api_call_t *call, int64_t id);

@@ -2,6 +2,7 @@
  * (organizer, admin). Status moves forward only: planned -> open -> closed. */
 #include <string.h>
 
+#include "audit.h"
 #include "resource.h"
 #include "roundtables.h"
 
@@ -179,7 +180,7 @@ void rt__roundtables_patch(rt_api_call_t *call) {
     rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
     return;
   }
-  rc = rt_db_exec(rt__api_pool(call), sql, n, params, on_patched, call);
+  rc = rt__api_write(call, sql, n, params, on_patched, call);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }

@@ -18,6 +18,7 @@ typedef enum load_step {
   STEP_NEEDS,
   STEP_OFFERS,
   STEP_PAIRS,
+  STEP_EXTRA, /* request.extra_sql[extra], one after the other */
   STEP_COMMIT,
 } load_step_t;
 
@@ -27,6 +28,7 @@ typedef struct load_ctx {
   rt_snapshot_cb cb;
   void *data;
   load_step_t step;
+  int extra;           /* the extra statement in flight */
   char id_text[24];    /* the roundtable, need or offer */
   char run_text[24];   /* the run */
   char rt_text[24];    /* the roundtable, once known */
@@ -47,6 +49,8 @@ static const char needs_sql[] =
     " FROM needs n JOIN participants p ON p.id = n.participant_id"
     " LEFT JOIN agreed a ON a.participant_id = n.participant_id"
     " WHERE n.roundtable_id = $1 AND n.status = 'open' AND ($2::bigint IS NULL OR n.id = $2)"
+    " AND ($3::boolean IS NOT TRUE OR NOT EXISTS (SELECT 1 FROM matches m WHERE m.need_id = n.id"
+    " AND m.status IN ('proposed', 'agreed', 'completed')))"
     " ORDER BY n.id";
 enum {
   N_ID,
@@ -73,7 +77,9 @@ static const char offers_sql[] =
     " o.window_end - DATE '1970-01-01', (o.funding_usd * 100)::bigint, o.capacity,"
     " array_to_string(o.regions, ','), array_to_string(o.countries, ',')"
     " FROM offers o"
-    " WHERE o.roundtable_id = $1 AND o.status = 'open' AND ($2::bigint IS NULL OR o.id = $2)"
+    " WHERE o.roundtable_id = $1 AND ($2::bigint IS NULL OR o.id = $2) AND (o.status = 'open'"
+    " OR ($3::boolean AND o.status = 'closed' AND o.capacity <= (SELECT count(*) FROM matches m"
+    " WHERE m.offer_id = o.id AND m.status IN ('agreed', 'completed'))))"
     " ORDER BY o.id";
 enum {
   O_ID,
@@ -149,7 +155,7 @@ static void send_step(load_ctx_t *ctx, load_step_t step) {
   ctx->step = step;
   const rt_snapshot_request_t *rq = &ctx->snap->request;
   const char *sql = NULL;
-  const char *params[2] = {NULL, NULL};
+  const char *params[3] = {NULL, NULL, NULL};
   int n = 0;
   switch (step) {
   case STEP_BEGIN:
@@ -174,9 +180,14 @@ static void send_step(load_ctx_t *ctx, load_step_t step) {
     params[n++] = (step == STEP_NEEDS ? rq->focus == RT_SNAP_NEED : rq->focus == RT_SNAP_OFFER)
                       ? ctx->id_text
                       : NULL;
+    params[n++] = (step == STEP_NEEDS ? rq->unmatched_needs : rq->full_offers) ? "true" : NULL;
     break;
   case STEP_PAIRS:
     sql = pairs_sql;
+    params[n++] = ctx->rt_text;
+    break;
+  case STEP_EXTRA:
+    sql = rq->extra_sql[ctx->extra];
     params[n++] = ctx->rt_text;
     break;
   case STEP_COMMIT:
@@ -239,6 +250,13 @@ static void on_step(int status, const rt_db_result_t *res, void *data) {
   case STEP_PAIRS:
     rc = table_copy(&snap->arena, res, &snap->pairs);
     if (!rc)
+      send_step(ctx, snap->request.n_extra > 0 ? STEP_EXTRA : STEP_COMMIT);
+    break;
+  case STEP_EXTRA:
+    rc = table_copy(&snap->arena, res, &snap->extra[ctx->extra]);
+    if (!rc && ++ctx->extra < snap->request.n_extra)
+      send_step(ctx, STEP_EXTRA);
+    else if (!rc)
       send_step(ctx, STEP_COMMIT);
     break;
   case STEP_COMMIT:
@@ -261,6 +279,8 @@ static void on_acquired(int status, rt_db_conn_t *conn, void *data) {
 
 int rt__snapshot_load(rt_db_pool_t *pool, const rt_snapshot_request_t *rq, rt_snapshot_cb cb,
                       void *data) {
+  if (rq->n_extra < 0 || rq->n_extra > RT_SNAP_MAX_EXTRA)
+    return RT_EINVAL;
   load_ctx_t *ctx = calloc(1, sizeof(*ctx));
   rt_snapshot_t *snap = calloc(1, sizeof(*snap));
   if (!ctx || !snap) {

@@ -21,10 +21,22 @@ typedef enum rt_snapshot_focus {
   RT_SNAP_OFFER,          /* one offer and every open need of its roundtable */
 } rt_snapshot_focus_t;
 
+#define RT_SNAP_MAX_EXTRA 8
+
 typedef struct rt_snapshot_request_s {
   rt_snapshot_focus_t focus;
   int64_t id;     /* the roundtable, the need or the offer */
   int64_t run_id; /* RT_SNAP_ROUNDTABLE: the queued run that the load sets running (0: none) */
+  /* Only the open needs without a proposed, agreed or completed match (the summary's unmet
+   * needs), instead of every open need. */
+  int unmatched_needs;
+  /* Also the offers closed because agreed partnerships fill them: in the instance with no
+   * capacity left, so that the engine can tell "fully taken" from "no offer at all". */
+  int full_offers;
+  /* Further statements (borrowed, static) run in the same transaction after the pairs, each
+   * with $1 = the roundtable's id; their rows land in snap->extra[i]. */
+  const char *const *extra_sql;
+  int n_extra; /* at most RT_SNAP_MAX_EXTRA */
 } rt_snapshot_request_t;
 
 typedef enum rt_snapshot_outcome {
@@ -45,6 +57,7 @@ typedef struct rt_snapshot_s {
   rt_snapshot_request_t request;
   int64_t roundtable_id;
   rt_snapshot_table_t needs, offers, pairs;
+  rt_snapshot_table_t extra[RT_SNAP_MAX_EXTRA]; /* request.extra_sql's rows */
 } rt_snapshot_t;
 
 /* status 0 or a negative code from the database (res, borrowed, may say more; NULL when the

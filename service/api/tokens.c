@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "participants.h"
 #include "resource.h"
+#include "sessions.h"
 #include "tokens.h"
 
 #define TOKEN_JSON                                                                                 \
@@ -79,30 +81,18 @@ void rt__tokens_create(rt_api_call_t *call) {
       "INSERT INTO tokens AS t (role, participant_id, label, hash, created_by)"
       " VALUES ($1, $2, $3, decode($4, 'hex'), $5) RETURNING " TOKEN_JSON "::text";
   const char *params[] = {role, participant ? rt__id_text(call, participant) : NULL, label, hash,
-                          rt__id_text(call, call->who.token_id)};
-  int rc = rt_db_exec(rt__api_pool(call), sql, 5, params, on_created, ctx);
+                          call->who.token_id ? rt__id_text(call, call->who.token_id) : NULL};
+  int rc = rt__api_write(call, sql, 5, params, on_created, ctx);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }
 
 void rt__tokens_list(rt_api_call_t *call) {
-  static const char *const allowed[] = {"limit", "cursor", "participant_id", NULL};
-  rt_query_t q;
-  rt_page_t page;
-  if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &page))
-    return;
-  const char *participant = rt__query_get(&q, "participant_id");
-  if (participant && !rt__parse_id(participant)) {
-    rt_http_respond_problem(call->req, 400, "Bad Request", "participant_id must be an id.");
-    return;
-  }
   static const char sql[] = "SELECT " TOKEN_JSON "::text, t.id FROM tokens t WHERE t.id > $1"
                             " AND ($2 = 'admin' OR t.role <> 'admin')"
                             " AND ($3::bigint IS NULL OR t.participant_id = $3)"
                             " ORDER BY t.id LIMIT $4";
-  const char *params[] = {rt__id_text(call, page.after), rt__role_name(call->who.role), participant,
-                          rt__id_text(call, page.limit + 1)};
-  rt__exec_list(call, &page, sql, 4, params);
+  rt__exec_credentials_list(call, sql);
 }
 
 static void on_revoked(int status, const rt_db_result_t *res, void *data) {
@@ -128,7 +118,7 @@ void rt__tokens_revoke(rt_api_call_t *call) {
       " AND ($2 = 'admin' OR ($2 = 'organizer' AND role <> 'admin') OR id = $3) RETURNING id";
   const char *params[] = {rt__id_text(call, id), rt__role_name(call->who.role),
                           rt__id_text(call, call->who.token_id)};
-  int rc = rt_db_exec(rt__api_pool(call), sql, 3, params, on_revoked, call);
+  int rc = rt__api_write(call, sql, 3, params, on_revoked, call);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }
@@ -149,19 +139,9 @@ static void on_cli_created(int status, const rt_db_result_t *res, void *data) {
 
 int rt_api_token_create(const rt_db_options_t *db, const char *role, const char *participant,
                         const char *label, char *out, size_t outlen, char *err, size_t errlen) {
-  rt_role_t r;
-  if (!role || rt__role_parse(role, &r)) {
-    snprintf(err, errlen, "--role must be admin, organizer, state or provider");
-    return RT_EINVAL;
-  }
-  if (participant && !rt__parse_id(participant)) {
-    snprintf(err, errlen, "--participant must be a participant id");
-    return RT_EINVAL;
-  }
-  if ((r == RT_ROLE_STATE || r == RT_ROLE_PROVIDER) && !participant) {
-    snprintf(err, errlen, "a %s token needs --participant", role);
-    return RT_EINVAL;
-  }
+  int rc = rt__cli_role_check(role, participant, "token", err, errlen);
+  if (rc)
+    return rc;
   if (sodium_init() < 0 || rt__token_generate(out, outlen)) {
     snprintf(err, errlen, "no randomness available");
     return RT_EIO;
@@ -172,7 +152,7 @@ int rt_api_token_create(const rt_db_options_t *db, const char *role, const char 
   cli_ctx_t ctx = {.status = RT_EIO, .err = err, .errlen = errlen};
   static const char sql[] = "INSERT INTO tokens (role, participant_id, label, hash) VALUES ($1, "
                             "$2, $3, decode($4, 'hex'))";
-  int rc = rt_db_exec_once(db, sql, 4, params, on_cli_created, &ctx);
+  rc = rt_db_exec_once(db, sql, 4, params, on_cli_created, &ctx);
   if (rc) {
     snprintf(err, errlen, "%s", rt_strerror(rc));
     return rc;
@@ -185,6 +165,10 @@ int rt_api_token_create(const rt_db_options_t *db, const char *role, const char 
 /* GET /me: who the caller's token is, and the participant it acts for, so that a client
  * (the web UI) need not guess from which calls are refused. */
 void rt__tokens_me(rt_api_call_t *call) {
+  if (call->who.session_id) {
+    rt__sessions_me(call);
+    return;
+  }
   static const char sql[] =
       "SELECT json_build_object('token_id', t.id::text, 'role', t.role,"
       " 'label', t.label, 'participant_id', t.participant_id::text,"

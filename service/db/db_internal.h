@@ -15,4 +15,7 @@ struct rt_db_result_s {
   const char *sqlstate;
 };
 
+/* Appends the transaction retry counters (tx.c) to the pool's metrics. */
+int rt__db_tx_metrics_render(rt_buf_t *out);
+
 #endif

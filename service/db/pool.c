@@ -1302,6 +1302,9 @@ int rt_db_metrics_render(struct rt_buf_s *out) {
     timeouts += atomic_load_explicit(&p->acquire_timeouts, memory_order_relaxed);
   }
   pthread_mutex_unlock(&registry_lock);
+  int rc = rt__db_tx_metrics_render(out);
+  if (rc)
+    return rc;
   return rt_buf_printf(
       out,
       "# HELP roundtable_db_connections Database connections by state.\n"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ratelimit.h"
 #include "response.h"
 #include "roundtable/log.h"
 
@@ -403,6 +404,11 @@ void rt__http_conn_send(rt__http_req_t *r, int status, const char *content_type,
   }
   if (status < 100 || status > 599)
     status = 500;
+  if (r->observe) {
+    rt_http_response_observer observe = r->observe;
+    r->observe = NULL;
+    observe(&r->pub, status, content_type, body, len, r->observe_arg);
+  }
   int bodiless = rt__http_status_bodiless(status);
   size_t send_len = (bodiless || r->pub.method == RT_HTTP_HEAD) ? 0 : len;
   double seconds = (double)(uv_hrtime() - r->pub.start_ns) / 1e9;
@@ -491,6 +497,68 @@ static void answer_preflight(rt__http_req_t *r) {
   rt_http_respond(req, 204, NULL, NULL, 0);
 }
 
+/* Probes and metrics are never limited: an orchestrator must always see the truth. */
+static int rate_exempt(const rt__http_req_t *r) {
+  static const char *const paths[] = {"/healthz", "/readyz", "/metrics"};
+  for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+    if (r->pub.path_len == strlen(paths[i]) && memcmp(r->pub.path, paths[i], r->pub.path_len) == 0)
+      return 1;
+  return 0;
+}
+
+/* A credential's bucket key: a hash of the Authorization header, else of the Cookie header
+ * (a browser session); "" when the request carries neither. */
+static void credential_key(const rt__http_req_t *r, char *out, size_t outlen) {
+  const char *v = rt_http_header(&r->pub, "Authorization");
+  if (!v)
+    v = rt_http_header(&r->pub, "Cookie");
+  out[0] = '\0';
+  if (!v || !*v)
+    return;
+  uint64_t h = 1469598103934665603ull; /* FNV-1a: spreads keys; not a secret */
+  for (const char *s = v; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ull;
+  }
+  snprintf(out, outlen, "t:%016llx", (unsigned long long)h);
+}
+
+/* Takes a token from the address's and the credential's buckets; answers 429 with
+ * Retry-After and returns non-zero when either is empty. */
+static int rate_limited(rt__http_conn_t *c, rt__http_req_t *r) {
+  const rt_http_options_t *o = &c->worker->server->opts;
+  if ((o->rate_limit_rps <= 0 && o->rate_limit_address_rps <= 0) || rate_exempt(r))
+    return 0;
+  rt__ratelimit_t *rl = c->worker->server->limiter;
+  uint64_t now = uv_hrtime();
+  char key[64];
+  int wait = 0;
+  if (o->rate_limit_address_rps > 0) {
+    char addr[48];
+    if (rt__http_conn_peer(c, addr, sizeof(addr)) == 0) {
+      snprintf(key, sizeof(key), "a:%s", addr);
+      wait =
+          rt__ratelimit_take(rl, key, o->rate_limit_address_rps, o->rate_limit_address_burst, now);
+    }
+  }
+  if (!wait && o->rate_limit_rps > 0) {
+    credential_key(r, key, sizeof(key));
+    if (key[0])
+      wait = rt__ratelimit_take(rl, key, o->rate_limit_rps, o->rate_limit_burst, now);
+  }
+  if (!wait)
+    return 0;
+  char secs[16];
+  snprintf(secs, sizeof(secs), "%d", wait);
+  r->pub.route = "rate_limited";
+  if (rt_http_add_header(&r->pub, "Retry-After", secs) == 0)
+    rt_http_respond_problem(&r->pub, 429, "Too Many Requests",
+                            "Too many requests; retry after the time in Retry-After.");
+  else
+    rt_http_respond(&r->pub, 503, NULL, NULL, 0);
+  return 1;
+}
+
 /* Hands the next queued request to its handler, one at a time per connection, so that
  * responses come out in request order. Iterative: a handler that answers at once does
  * not recurse into the next one. */
@@ -513,7 +581,7 @@ static void conn_dispatch(rt__http_conn_t *c) {
                               r->error_text);
     else if (is_preflight(c, r))
       answer_preflight(r);
-    else
+    else if (!rate_limited(c, r))
       c->worker->server->hooks.handle(&r->pub);
   }
   c->dispatching = 0;
@@ -542,6 +610,8 @@ static void on_handle_closed(uv_handle_t *h) {
     c->next->prev = c->prev;
   w->nconns--;
   atomic_fetch_sub(&rt__http_open_connections, 1);
+  if (c->peer_key[0])
+    rt__ratelimit_conn_close(w->server->limiter, c->peer_key);
   conn_maybe_free(c);
   rt__http_worker_conn_gone(w);
 }
@@ -595,6 +665,32 @@ void rt__http_conn_shutdown(rt__http_conn_t *c) {
 
 static void on_reject_closed(uv_handle_t *h) { free(h); }
 
+/* Counts the connection against its address; non-zero when the address already has
+ * --max-connections-per-address open (the caller refuses it). */
+static int conn_over_address_cap(rt__http_conn_t *c) {
+  const rt_http_options_t *o = &c->worker->server->opts;
+  char addr[48];
+  if (o->max_connections_per_address <= 0 || rt__http_conn_peer(c, addr, sizeof(addr)))
+    return 0;
+  char key[sizeof(c->peer_key)];
+  snprintf(key, sizeof(key), "c:%s", addr);
+  int rc = rt__ratelimit_conn_open(c->worker->server->limiter, key, o->max_connections_per_address,
+                                   uv_hrtime());
+  if (rc == 1)
+    memcpy(c->peer_key, key, sizeof(key));
+  return rc == 0;
+}
+
+#define TOO_MANY_BODY                                                                              \
+  "{\"type\":\"about:blank\",\"title\":\"Too Many Requests\",\"status\":429,"                      \
+  "\"detail\":\"Too many connections from your address.\"}"
+_Static_assert(sizeof(TOO_MANY_BODY) - 1 == 114, "Content-Length of too_many");
+static const char too_many[] = "HTTP/1.1 429 Too Many Requests\r\n"
+                               "Content-Type: application/problem+json\r\n"
+                               "Content-Length: 114\r\n"
+                               "Retry-After: 1\r\n"
+                               "Connection: close\r\n\r\n" TOO_MANY_BODY;
+
 void rt__http_conn_accept(rt__http_worker_t *w, uv_stream_t *listener) {
   static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
                              "Content-Type: application/problem+json\r\n"
@@ -640,6 +736,13 @@ void rt__http_conn_accept(rt__http_worker_t *w, uv_stream_t *listener) {
   w->nconns++;
   if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0 ||
       rt__http_parser_init(&c->parser, &w->server->limits) != 0) {
+    rt__http_conn_close(c);
+    return;
+  }
+  if (conn_over_address_cap(c)) {
+    rt__http_metrics_conn_rejected();
+    uv_buf_t b = uv_buf_init((char *)too_many, sizeof(too_many) - 1);
+    (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
     rt__http_conn_close(c);
     return;
   }

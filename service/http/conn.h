@@ -47,6 +47,7 @@ struct rt_http_conn_s {
   int dispatching;        /* guards conn_dispatch against re-entry */
   int shutdown_pending;   /* uv_shutdown callback outstanding */
   int continue_pending;   /* 100 Continue write outstanding */
+  char peer_key[56];      /* "c:" + peer address while counted per address, else "" */
 };
 
 struct rt__http_server_s {
@@ -58,6 +59,7 @@ struct rt__http_server_s {
   size_t web_root_len;
   rt__http_worker_t *workers;
   int nworkers;
+  struct rt__ratelimit_s *limiter; /* abuse limits shared by the workers (ratelimit.h) */
 };
 
 typedef enum rt__http_worker_state {
@@ -105,5 +107,9 @@ const char *rt__http_worker_date(rt__http_worker_t *w);
 void rt__http_worker_conn_gone(rt__http_worker_t *w);
 
 static inline rt__http_conn_t *rt__conn_of(const rt_http_request_t *req) { return req->conn; }
+
+/* The peer's address of c ("192.0.2.7", "2001:db8::1"; IPv4-mapped shown as IPv4) into
+ * out; 0, or a negative code with out "". */
+int rt__http_conn_peer(rt__http_conn_t *c, char *out, size_t outlen) RT_WUR;
 
 #endif

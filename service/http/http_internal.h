@@ -52,7 +52,9 @@ struct rt__http_req_s {
   void (*work_fn)(void *arg);
   void (*work_done)(rt_http_request_t *req, void *arg);
   void *work_arg;
-  int closes_conn; /* the response says Connection: close */
+  int closes_conn;                   /* the response says Connection: close */
+  rt_http_response_observer observe; /* rt_http_observe_response, or NULL */
+  void *observe_arg;
 };
 
 static inline rt__http_req_t *rt__req(rt_http_request_t *pub) { return (rt__http_req_t *)pub; }

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conn.h"
 #include "roundtable/log.h"
@@ -296,6 +297,23 @@ static void field(head_writer_t *w, const char *name, const char *value) {
 
 static const char cors_expose[] = "X-Request-Id, Retry-After, Location";
 
+/* Every response, UI or API, carries these (docs/security.md): no inline script or style,
+ * no framing, no type sniffing, no referrer. The UI is plain ES modules from 'self'. */
+static const struct {
+  const char *name, *value;
+} security_headers[] = {
+    {"Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "DENY"},
+};
+#define SECURITY_HEADER_COUNT (sizeof(security_headers) / sizeof(security_headers[0]))
+/* What a response says about caching when its handler said nothing: API answers carry
+ * private data (contacts, tokens, sessions), so no cache may keep them. */
+static const char default_cache_control[] = "no-store";
+
 char *rt__http_serialize_head(rt__http_req_t *r, const rt__http_head_info_t *info, size_t *len) {
   size_t need = 128; /* status line, fixed names, CRLFs */
   need += strlen(info->date) + 20 + 40 + sizeof(r->pub.id);
@@ -303,8 +321,14 @@ char *rt__http_serialize_head(rt__http_req_t *r, const rt__http_head_info_t *inf
     need += strlen(info->content_type) + 20;
   if (info->cors_origin)
     need += strlen(info->cors_origin) + 128 + sizeof(cors_expose);
-  for (const rt__http_resp_header_t *h = r->resp_headers; h; h = h->next)
+  int cache_control = 0;
+  for (const rt__http_resp_header_t *h = r->resp_headers; h; h = h->next) {
     need += strlen(h->name) + strlen(h->value) + 4;
+    cache_control |= strcasecmp(h->name, "Cache-Control") == 0;
+  }
+  for (size_t i = 0; i < SECURITY_HEADER_COUNT; i++)
+    need += strlen(security_headers[i].name) + strlen(security_headers[i].value) + 4;
+  need += sizeof("Cache-Control: ") + sizeof(default_cache_control) + 2;
   char *buf = rt_arena_alloc(&r->pub.arena, need);
   if (!buf)
     return NULL;
@@ -324,6 +348,10 @@ char *rt__http_serialize_head(rt__http_req_t *r, const rt__http_head_info_t *inf
   field(&w, "X-Request-Id", r->pub.id);
   for (const rt__http_resp_header_t *h = r->resp_headers; h; h = h->next)
     field(&w, h->name, h->value);
+  if (!cache_control)
+    field(&w, "Cache-Control", default_cache_control);
+  for (size_t i = 0; i < SECURITY_HEADER_COUNT; i++)
+    field(&w, security_headers[i].name, security_headers[i].value);
   if (info->cors_origin) {
     field(&w, "Access-Control-Allow-Origin", info->cors_origin);
     field(&w, "Vary", "Origin");
@@ -362,6 +390,12 @@ void rt_http_respond_buf(rt_http_request_t *req, int status, const char *content
   rt__http_conn_send(r, status, content_type, r->resp_body_owned.data, r->resp_body_owned.len);
 }
 
+void rt_http_observe_response(rt_http_request_t *req, rt_http_response_observer cb, void *arg) {
+  rt__http_req_t *r = rt__req(req);
+  r->observe = cb;
+  r->observe_arg = arg;
+}
+
 void rt_http_respond_problem(rt_http_request_t *req, int status, const char *title,
                              const char *detail) {
   rt_buf_t b;
@@ -381,4 +415,31 @@ void rt_http_respond_method_not_allowed(rt_http_request_t *req, const char *allo
   snprintf(detail, sizeof(detail), "The method %.32s is not allowed here; allowed: %.100s.",
            req->method_name ? req->method_name : "?", allow);
   rt_http_respond_problem(req, 405, "Method Not Allowed", detail);
+}
+
+int rt_http_request_peer(const rt_http_request_t *req, char *out, size_t outlen) {
+  rt__http_conn_t *c = rt__conn_of(req);
+  if (!outlen)
+    return RT_EINVAL;
+  out[0] = '\0';
+  if (!c || c->state >= RT__CONN_CLOSING)
+    return RT_ENOENT;
+  return rt__http_conn_peer(c, out, outlen);
+}
+
+int rt__http_conn_peer(rt__http_conn_t *c, char *out, size_t outlen) {
+  struct sockaddr_storage ss;
+  int len = (int)sizeof(ss);
+  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len))
+    return RT_EIO;
+  int rc = ss.ss_family == AF_INET6 ? uv_ip6_name((const struct sockaddr_in6 *)&ss, out, outlen)
+                                    : uv_ip4_name((const struct sockaddr_in *)&ss, out, outlen);
+  if (rc) {
+    out[0] = '\0';
+    return RT_EIO;
+  }
+  /* An IPv4 client on a dual-stack socket: the address people know. */
+  if (strncmp(out, "::ffff:", 7) == 0 && strchr(out + 7, '.'))
+    memmove(out, out + 7, strlen(out + 7) + 1);
+  return 0;
 }

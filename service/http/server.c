@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "ratelimit.h"
 #include "roundtable/log.h"
 
 #define LISTEN_BACKLOG 1024
@@ -203,6 +204,7 @@ static void server_free(rt__http_server_t *srv) {
   rt__http_cors_free(&srv->cors);
   free(srv->web_root_real);
   free(srv->workers);
+  rt__ratelimit_free(srv->limiter);
   free(srv);
 }
 
@@ -236,6 +238,11 @@ int rt_http_server_run(const rt_http_options_t *opts, const rt_http_hooks_t *hoo
   rc = rt__http_cors_parse(&srv->cors, srv->opts.cors_origins);
   if (rc)
     goto fail;
+  srv->limiter = rt__ratelimit_new();
+  if (!srv->limiter) {
+    rc = RT_ENOMEM;
+    goto fail;
+  }
   if (srv->opts.web_root && srv->opts.web_root[0]) {
     srv->web_root_real = realpath(srv->opts.web_root, NULL);
     if (!srv->web_root_real)

@@ -269,8 +269,7 @@ static void static_after(uv_work_t *w, int status) {
     if (rt_http_add_header(req, "ETag", job->etag) ||
         rt_http_add_header(req, "Cache-Control",
                            strncmp(job->ctype, "text/html", 9) == 0 ? "no-cache"
-                                                                    : "public, max-age=300") ||
-        rt_http_add_header(req, "X-Content-Type-Options", "nosniff")) {
+                                                                    : "public, max-age=300")) {
       rt_buf_free(&job->body);
       rt_http_respond_problem(req, 503, "Service Unavailable", "Out of memory.");
       return;

@@ -462,3 +462,23 @@ LEFT JOIN LATERAL (
    WHERE name = v.participant AND kind IN ('donor', 'implementer') ORDER BY id DESC LIMIT 1
 ) AS p ON true
 ORDER BY v.ord;
+
+-- ---------------------------------------------------------------------------------------------
+-- Demo accounts, so that `scripts/run` users can sign in to the web UI with email and password.
+-- All four share the documented demo password "roundtable-demo-2024" (README.md); the hash is
+-- argon2id as `roundtable account create` makes it. For a demo only: never load this file into a
+-- database that real people use.
+-- ---------------------------------------------------------------------------------------------
+INSERT INTO accounts (email, role, participant_id, password_hash)
+SELECT v.email, v.role, p.id,
+       '$argon2id$v=19$m=65536,t=2,p=1$SHbopM9LSQtpiNjy+9SY6A$u3z6fv96NnGVSJPt4dkko88rKE6JuSQU3CRRb+y6hW4'
+  FROM (VALUES
+    ('admin@demo.roundtable.example', 'admin', NULL),
+    ('secretariat@demo.roundtable.example', 'organizer', NULL),
+    ('kenya@demo.roundtable.example', 'state', 'Kenya'),
+    ('fund@demo.roundtable.example', 'provider', 'Global Cyber Capacity Fund')
+  ) AS v(email, role, participant)
+  LEFT JOIN LATERAL (
+    SELECT id FROM participants WHERE name = v.participant ORDER BY id DESC LIMIT 1
+  ) AS p ON v.participant IS NOT NULL
+ON CONFLICT ((lower(email))) DO NOTHING;

@@ -115,11 +115,18 @@ async function withBrowser(name, fn, { viewport = { width: 1280, height: 900 } }
   check(!problems.length, problems.join('\n'));
 }
 
+/** The token form, behind "Sign in with an access token instead". */
+async function tokenForm(page, token) {
+  const box = page.locator('details.token-signin');
+  if (!(await box.getAttribute('open').then((v) => v !== null))) await box.locator('summary').click();
+  await page.getByLabel('Access token').fill(token);
+  await box.getByRole('button', { name: 'Sign in' }).click();
+}
+
 async function signIn(page, token, participant) {
   await page.goto(`${BASE}/`);
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
-  await page.getByLabel('Access token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await tokenForm(page, token);
   // With GET /me the service says whom the token acts for: no picker.
   if (!participant || F.me) return;
   await page.getByRole('heading', { name: 'Whom do you act for?' }).waitFor();
@@ -532,8 +539,7 @@ async function adminJourney() {
     if (!F.me) {
       // Without GET /me: a state token that claims another participant is refused, in words.
       await page.goto(`${BASE}/`);
-      await page.getByLabel('Access token').fill(TOKENS.state);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await tokenForm(page, TOKENS.state);
       await page.getByLabel('Search by name').fill('Ghana');
       await page.waitForFunction(() => document.querySelectorAll('.participant-list input[type=radio]').length === 1);
       await page.locator('.participant-list input[type=radio]').check();
@@ -582,6 +588,55 @@ async function adminJourney() {
   });
 }
 
+async function passwordJourney() {
+  await withBrowser('7-password', async (page, shot) => {
+    const acc = TOKENS.account;
+    const writes = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/api/v1/') && !['GET', 'HEAD'].includes(req.method())) writes.push(req);
+    });
+    await page.goto(`${BASE}/`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await shot('signin-form');
+    // A wrong password: said next to the field, in words; no cookie.
+    await page.getByLabel('Email address').fill(acc.email);
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.locator('form').first().getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('The email address or password is wrong.').first().waitFor();
+    check(!(await page.context().cookies()).some((c) => c.name === 'rt_session'), 'a cookie after a wrong password');
+    await page.getByLabel('Password').fill(acc.password);
+    await page.locator('form').first().getByRole('button', { name: 'Sign in' }).click();
+    await h1(page, 'My needs');
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'rt_session');
+    check(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', `session cookie: ${JSON.stringify(cookie)}`);
+    check(!(await page.evaluate(() => document.cookie)).includes('rt_session'), 'the page can read the session cookie');
+    const stored = await page.evaluate(() => JSON.stringify(sessionStorage));
+    check(!stored.includes(acc.password) && !stored.includes(cookie.value), 'a secret in sessionStorage');
+    await page.locator('#who').getByText(TOKENS.names.state).waitFor();
+    await shot('signed-in');
+    // A write with the session: the CSRF token goes along, no bearer token.
+    await page.goto(`${BASE}/#/needs/new`);
+    await h1(page, 'Post a need');
+    await page.getByLabel('Title').fill('National cyber range for exercises');
+    await page.getByLabel('Point of Contact directory').check();
+    await page.getByLabel('English (en)').check();
+    await page.getByRole('button', { name: 'Post the need' }).click();
+    await h1(page, 'National cyber range for exercises');
+    const post = writes.find((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/needs'));
+    check(post, 'no POST /api/v1/needs seen');
+    const headers = post.headers();
+    check(headers['x-csrf-token'] && !headers.authorization, `write headers: ${JSON.stringify(headers)}`);
+    // Reload: still signed in (the cookie and the CSRF token in this tab).
+    await page.reload();
+    await h1(page, 'National cyber range for exercises');
+    // Sign out: the server ends the session; the cookie no longer works.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await page.waitForFunction(async () => (await fetch('/api/v1/me')).status === 401);
+    await shot('signed-out');
+  });
+}
+
 // --- main -----------------------------------------------------------------------------------------
 
 const journeys = [
@@ -592,11 +647,15 @@ const journeys = [
   ['phone, keyboard, labels, 503 Retry-After, 401 back to sign-in', resilienceJourney],
   ['organizer: summary dashboard and exports, in English and Chinese', summaryStandIn],
   ['admin: a wrong participant is refused; posts for a state, withdraws, edits a roundtable, declines for a state', adminJourney],
+  ['state: signs in with email and password (wrong password first), posts with the CSRF token, signs out', passwordJourney],
 ];
 console.log(`# features from /api/openapi.json: ${Object.entries(F).map(([k, v]) => `${k}=${v ? 'yes' : 'no'}`).join(' ')}`);
 let passed = 0;
 let failed = 0;
+// RT_E2E_ONLY=word runs only the journeys whose name holds it (while working on one).
+const only = process.env.RT_E2E_ONLY;
 for (const [i, [name, fn]] of journeys.entries()) {
+  if (only && !name.includes(only)) continue;
   const t0 = Date.now();
   try {
     await fn();

@@ -99,8 +99,12 @@ def seed(url, admin_token):
         "languages": ["en"], "modality": "online", "funding_usd": 20000, "capacity": 2})
     state = api.post("/api/v1/tokens", {"role": "state", "participant_id": kenya["id"], "label": "Kenya delegation"})["token"]
     provider = api.post("/api/v1/tokens", {"role": "provider", "participant_id": partners["id"], "label": "GCP"})["token"]
+    account = {"email": "delegation@kenya.example", "password": "e2e password for Kenya"}
+    api.post("/api/v1/accounts", {"email": account["email"], "password": account["password"],
+                                  "role": "state", "participant_id": kenya["id"]})
     return {
         "admin": admin_token, "organizer": organizer, "state": state, "provider": provider,
+        "account": account,
         "roundtable_id": rt["id"], "roundtable_title": rt["title"],
         "participants": {"kenya": kenya["id"], "ghana": ghana["id"], "peru": peru["id"],
                          "partners": partners["id"], "fund": fund["id"]},

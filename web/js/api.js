@@ -1,15 +1,20 @@
-// The HTTP client: bearer token, JSON in and out, RFC 9457 problems turned into ApiError,
-// 401 handed to the session (back to sign-in), 503/429 retried after Retry-After for reads.
+// The HTTP client: bearer token or session cookie (with its CSRF token on every write), JSON
+// in and out, RFC 9457 problems turned into ApiError, 401 handed to the session (back to
+// sign-in), 503/429 retried after Retry-After for reads.
 
 const TIMEOUT_MS = 30000;
 const MAX_AUTO_WAIT_S = 30;
 
 let token = null;
+let csrf = null; // the session's CSRF token, when a session cookie signs the requests
 let onUnauthorized = () => {};
 let onBusy = () => {};
 
 export function setToken(t) {
   token = t;
+}
+export function setCsrf(c) {
+  csrf = c;
 }
 export function setHandlers(h) {
   if (h.unauthorized) onUnauthorized = h.unauthorized;
@@ -54,6 +59,8 @@ async function once(method, url, opts) {
   const headers = { Accept: 'application/json, application/problem+json' };
   if (opts.accept) headers.Accept = opts.accept;
   if (token && opts.auth !== false) headers.Authorization = `Bearer ${token}`;
+  // The cookie goes by itself (same origin); a change made with it also needs the CSRF token.
+  else if (csrf && method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrf;
   let body;
   if (opts.text !== undefined) {
     body = opts.text;

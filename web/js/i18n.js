@@ -14,7 +14,10 @@ const listeners = new Set();
 
 async function fetchDict(code) {
   const res = await fetch(`/i18n/${code}.json`, { headers: { Accept: 'application/json' } });
-  if (!res.ok) throw new Error(`no translation file for ${code} (${res.status})`);
+  if (!res.ok) {
+    await res.body?.cancel(); // an unread body keeps the request open (and the page busy)
+    throw new Error(`no translation file for ${code} (${res.status})`);
+  }
   return res.json();
 }
 

@@ -1,5 +1,7 @@
-// Who is signed in. The token lives in sessionStorage only (gone with the tab; never in a URL
-// or localStorage). The API has no "who am I" route yet, so signing in works it out:
+// Who is signed in: with an account (email and password: the service sets an HttpOnly session
+// cookie, and the page keeps only the CSRF token to send on changes) or with an API token.
+// Either lives in sessionStorage only (gone with the tab; never in a URL or localStorage).
+// With a token, a service without a "who am I" route is worked out:
 //   1. GET /api/v1/me when the server has it (the route the UI asks the API to add);
 //   2. otherwise GET /api/v1/tokens: 200 means staff (admin when an admin token is listed,
 //      which organizers never see), 403 a state or provider token, 401 a bad token;
@@ -7,7 +9,7 @@
 //      claim with a PATCH the server refuses before writing anything: {"name": null} is
 //      answered 403 for another participant and 422 ("cannot be cleared") for one's own.
 
-import { api, setToken, ApiError } from './api.js';
+import { api, setToken, setCsrf, ApiError } from './api.js';
 import { feature, rememberParticipant, resetAll } from './store.js';
 
 const KEY = 'rt.session';
@@ -20,9 +22,10 @@ export function get() {
 export function restore() {
   try {
     const s = JSON.parse(sessionStorage.getItem(KEY) || 'null');
-    if (s && typeof s.token === 'string' && s.role) {
+    if (s && s.role && (typeof s.token === 'string' || typeof s.csrf === 'string')) {
       current = s;
-      setToken(s.token);
+      setToken(s.token || null);
+      setCsrf(s.csrf || null);
       if (s.participant) rememberParticipant(s.participant);
     }
   } catch {
@@ -34,15 +37,36 @@ export function restore() {
 function save(s) {
   current = s;
   sessionStorage.setItem(KEY, JSON.stringify(s));
-  setToken(s.token);
+  setToken(s.token || null);
+  setCsrf(s.csrf || null);
   if (s.participant) rememberParticipant(s.participant);
 }
 
+/** Forgets who is signed in; a session is also ended on the server (best effort). */
 export function signOut() {
+  const wasSession = !!current?.csrf;
+  if (wasSession) api('DELETE', '/api/v1/session', { keepSession: true, noRetry: true }).catch(() => {});
   current = null;
   sessionStorage.removeItem(KEY);
   setToken(null);
+  // the DELETE above has taken the CSRF token with it already
+  setCsrf(null);
   resetAll();
+}
+
+export const isSessionSignIn = () => !!current?.csrf;
+
+/**
+ * Signs in with email and password. Resolves when signed in; rejects with ApiError (401 wrong
+ * email or password, 429 too many failures with retryAfter, 422 a field missing).
+ */
+export async function signInWithPassword(email, password) {
+  setToken(null);
+  const s = await api('POST', '/api/v1/session', { body: { email, password }, keepSession: true, noRetry: true });
+  setCsrf(s.csrf_token);
+  let participant = null;
+  if (s.participant_id) participant = await api('GET', `/api/v1/participants/${encodeURIComponent(s.participant_id)}`, { keepSession: true });
+  save({ csrf: s.csrf_token, role: s.role, email: s.account?.email || email, participant });
 }
 
 export const isStaff = () => current?.role === 'admin' || current?.role === 'organizer';

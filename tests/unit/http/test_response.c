@@ -118,6 +118,14 @@ static void test_add_header_validation(void **state) {
   rt__http_req_free(r);
 }
 
+#define SECURITY_HEADERS                                                                           \
+  "Cache-Control: no-store\r\n"                                                                    \
+  "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; img-src "     \
+  "'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'\r\n"                  \
+  "X-Content-Type-Options: nosniff\r\n"                                                            \
+  "Referrer-Policy: no-referrer\r\n"                                                               \
+  "X-Frame-Options: DENY\r\n"
+
 static void test_serialize_head(void **state) {
   (void)state;
   rt__http_req_t *r = handling_request();
@@ -135,8 +143,7 @@ static void test_serialize_head(void **state) {
                      "Content-Type: application/problem+json\r\n"
                      "Content-Length: 42\r\n"
                      "X-Request-Id: rid-1\r\n"
-                     "Allow: GET, HEAD\r\n"
-                     "\r\n";
+                     "Allow: GET, HEAD\r\n" SECURITY_HEADERS "\r\n";
   assert_int_equal(len, strlen(want));
   assert_memory_equal(h, want, len);
 
@@ -145,15 +152,15 @@ static void test_serialize_head(void **state) {
   info.cors_origin = "https://ui.example";
   info.close = 1;
   h = rt__http_serialize_head(r, &info, &len);
-  const char *want2 = "HTTP/1.1 204 No Content\r\n"
-                      "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
-                      "X-Request-Id: rid-1\r\n"
-                      "Allow: GET, HEAD\r\n"
-                      "Access-Control-Allow-Origin: https://ui.example\r\n"
-                      "Vary: Origin\r\n"
-                      "Access-Control-Expose-Headers: X-Request-Id, Retry-After, Location\r\n"
-                      "Connection: close\r\n"
-                      "\r\n";
+  const char *want2 =
+      "HTTP/1.1 204 No Content\r\n"
+      "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+      "X-Request-Id: rid-1\r\n"
+      "Allow: GET, HEAD\r\n" SECURITY_HEADERS "Access-Control-Allow-Origin: https://ui.example\r\n"
+      "Vary: Origin\r\n"
+      "Access-Control-Expose-Headers: X-Request-Id, Retry-After, Location\r\n"
+      "Connection: close\r\n"
+      "\r\n";
   assert_int_equal(len, strlen(want2));
   assert_memory_equal(h, want2, len);
 

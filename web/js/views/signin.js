@@ -31,6 +31,8 @@ export async function signinView(ctx) {
         }
         step2.hidden = false;
         form.el.hidden = true;
+        pwForm.el.hidden = true; // eslint-disable-line no-use-before-define
+        tokenBox.querySelector('summary').hidden = true; // eslint-disable-line no-use-before-define
         await participantStep(ctx, step2);
       } catch (e) {
         f.say('');
@@ -45,14 +47,56 @@ export async function signinView(ctx) {
   form.add(
     textField(form, 'token', t('signin.token'), { type: 'password', hint: t('signin.token_hint'), autocomplete: 'off', spellcheck: 'false' }),
   );
+  const pwForm = passwordForm(ctx);
+  const tokenBox = h('details.token-signin', h('summary', t('signin.token_instead')), h('p', t('signin.intro')), form.el);
   append(main, [
     pageHead(t('signin.title')),
     notice,
-    h('p.lead', t('signin.intro')),
-    form.el,
+    h('p.lead', t('signin.password_intro')),
+    pwForm.el,
+    tokenBox,
     step2,
     h('details.help', h('summary', t('signin.help_title')), h('p', t('signin.help_text'))),
   ]);
+}
+
+/** Email and password: the service answers with a session cookie and a CSRF token. */
+function passwordForm(ctx) {
+  const form = new Form({
+    submitLabel: t('signin.submit'),
+    onSubmit: async (f) => {
+      const email = f.value('email').trim();
+      const password = f.value('password');
+      const missing = [];
+      if (!email) missing.push({ field: 'email', message: t('signin.email_missing') });
+      if (!password) missing.push({ field: 'password', message: t('signin.password_missing') });
+      if (missing.length) {
+        f.showErrors(missing);
+        return;
+      }
+      f.clearErrors();
+      f.say(t('signin.checking_password'));
+      try {
+        await session.signInWithPassword(email, password);
+        f.say('');
+        ctx.signedIn();
+      } catch (e) {
+        f.say('');
+        if (e instanceof ApiError && e.status === 401) {
+          f.showErrors([{ field: 'password', message: t('signin.password_wrong') }]);
+        } else if (e instanceof ApiError && e.status === 429) {
+          f.showErrors([{ field: 'password', message: t('signin.too_many', { s: e.retryAfter ?? 60 }) }]);
+        } else {
+          f.showProblem(e, describeError);
+        }
+      }
+    },
+  });
+  form.add(
+    textField(form, 'email', t('signin.email'), { type: 'email', autocomplete: 'username', spellcheck: 'false' }),
+    textField(form, 'password', t('signin.password'), { type: 'password', autocomplete: 'current-password' }),
+  );
+  return form;
 }
 
 /** Step 2: a state or provider token says which participant it acts for. */
