@@ -182,6 +182,8 @@ typedef enum rt_match_reason_e {
   RT_MATCH_NO_OPEN_OFFERS,
   RT_MATCH_BELOW_MIN_SCORE,
   RT_MATCH_OUTCOMPETED,
+  /* Only for a lock that was refused: its need has no partners left. */
+  RT_MATCH_NEED_FULL,
   RT_MATCH_REASONS /* the count */
 } rt_match_reason_t;
 
@@ -270,6 +272,12 @@ typedef int (*rt_match_progress_cb)(void *ctx, double fraction);
 
 typedef struct rt_match_assign_opts_s {
   double min_score; /* only pairs scoring at least this (in [0, 1]) are proposed */
+  /* Pairs an organizer locked: each is proposed whatever its score if it is feasible and its
+   * need and offer still have room, best score first (then need id, offer id) when they compete
+   * for room; the rest is then maximised exactly around them. A lock that cannot be honoured is
+   * listed in the result with the reason. Borrowed; ids as in the input. */
+  const rt_match_pair_t *locked;
+  size_t n_locked;
   /* Candidates kept per need before the optimality certificate: 0 = the default; SIZE_MAX =
    * keep every feasible pair (no pruning). The result is the same exact optimum either way. */
   size_t candidates;
@@ -282,7 +290,16 @@ typedef struct rt_match_proposal_s {
   int64_t need_id, offer_id;
   int32_t score_q;
   double score;
+  bool locked; /* proposed because an organizer locked it */
 } rt_match_proposal_t;
+
+/* A lock that was not honoured, and why: the rule the pair breaks (rt_match_feasible), or
+ * RT_MATCH_NO_CAPACITY when its offer, or its need (RT_MATCH_NEED_FULL), had no room left
+ * once agreed pairs and better-scoring locks were placed. */
+typedef struct rt_match_lock_refusal_s {
+  int64_t need_id, offer_id;
+  rt_match_reason_t reason;
+} rt_match_lock_refusal_t;
 
 typedef struct rt_match_stats_s {
   size_t needs, offers;
@@ -304,14 +321,17 @@ typedef struct rt_match_stats_s {
 typedef struct rt_match_result_s {
   rt_match_proposal_t *proposals; /* best score first, then need id, then offer id */
   size_t n_proposals;
+  rt_match_lock_refusal_t *refused_locks; /* in the order of opts.locked */
+  size_t n_refused_locks;
+  size_t n_locks_honoured;
   rt_match_stats_t stats;
   void *mem; /* owned; released by rt_match_result_free */
 } rt_match_result_t;
 
-/* Picks new pairs (on top of the agreed ones) that are feasible, score at least min_score and
- * give each need at most its partners left and each offer at most its capacity left, maximising
- * the sum of scores exactly. out (new) is released with rt_match_result_free, also after an
- * error (it is then empty). opts may be NULL (min_score 0). */
+/* Picks new pairs (on top of the agreed ones and the honoured locks) that are feasible, score at
+ * least min_score and give each need at most its partners left and each offer at most its
+ * capacity left, maximising the sum of scores exactly. out (new) is released with
+ * rt_match_result_free, also after an error (it is then empty). opts may be NULL (min_score 0). */
 int rt_match_assign(const rt_match_instance_t *inst, const rt_match_weights_t *w,
                     const rt_match_assign_opts_t *opts, rt_match_result_t *out) RT_WUR;
 void rt_match_result_free(rt_match_result_t *r);

@@ -68,6 +68,14 @@ typedef struct run_s {
   uint32_t *scanned;
   heap_item_t *heap;
   size_t heap_cap;
+  /* room left once the honoured locks are placed (the instance's, less the locks) */
+  uint32_t *nleft, *oleft;
+  /* the honoured locks: their offers by need (CSR over internal need indices), and the offers
+   * they filled up, which no need may take in this run */
+  uint32_t *lock_start, *lock_o;
+  uint32_t *full, n_full;
+  rt_match_proposal_t *locks;
+  size_t n_locks;
   /* progress */
   double last_progress;
   rt_match_stats_t *stats;
@@ -142,6 +150,124 @@ static void select_top(uint64_t *a, size_t n, size_t k) {
   }
 }
 
+/* ---- locks ---- */
+
+typedef struct lock_s {
+  uint32_t n, o; /* internal indices */
+  int32_t s;
+  size_t input; /* position in opts->locked */
+} lock_t;
+
+static int cmp_lock(const void *a, const void *b) {
+  const lock_t *x = a, *y = b;
+  if (x->s != y->s)
+    return x->s > y->s ? -1 : 1;
+  if (x->n != y->n) /* internal order is id order */
+    return x->n < y->n ? -1 : 1;
+  return x->o < y->o ? -1 : x->o > y->o;
+}
+
+static int add_refusal(rt_match_result_t *out, const rt_match_pair_t *p, rt_match_reason_t why) {
+  rt_match_lock_refusal_t *x = realloc(out->refused_locks, (out->n_refused_locks + 1) * sizeof(*x));
+  if (!x)
+    return RT_ENOMEM;
+  out->refused_locks = x;
+  x[out->n_refused_locks++] = (rt_match_lock_refusal_t){p->need_id, p->offer_id, why};
+  return 0;
+}
+
+/* Places the locked pairs before anything else: each feasible one whose need and offer still
+ * have room, best score first; they leave the run's nleft and oleft lower and are kept out of
+ * the optimisation, which then works on what is left. Refusals go to out in input order. */
+static int place_locks(run_t *r, rt_match_result_t *out) {
+  const rt_match_instance_t *inst = r->inst;
+  const rt_match_assign_opts_t *opts = r->opts;
+  size_t k = opts->n_locked;
+  r->lock_start = ralloc(r, (size_t)r->N + 2, sizeof(uint32_t));
+  r->lock_o = ralloc(r, k + 1, sizeof(uint32_t));
+  r->full = ralloc(r, k + 1, sizeof(uint32_t));
+  r->locks = ralloc(r, k + 1, sizeof(rt_match_proposal_t));
+  lock_t *ls = malloc((k + 1) * sizeof(lock_t));
+  rt_match_reason_t *why = calloc(k + 1, sizeof(rt_match_reason_t));
+  int rc = RT_ENOMEM;
+  if (!r->lock_start || !r->lock_o || !r->full || !r->locks || !ls || !why)
+    goto out;
+  memset(r->lock_start, 0, ((size_t)r->N + 2) * sizeof(uint32_t));
+  size_t m = 0;
+  for (size_t i = 0; i < k; i++) {
+    const rt_match_pair_t *p = &opts->locked[i];
+    long n = rt__need_index(inst, p->need_id), o = rt__offer_index(inst, p->offer_id);
+    rt_match_breakdown_t b;
+    why[i] = RT_MATCH_NEED_NOT_OPEN; /* an id the roundtable does not hold (or not open) */
+    if (n >= 0 && o >= 0 &&
+        (rc = rt_match_feasible(inst, inst->need_ext[n], inst->offer_ext[o], &why[i])) < 0)
+      goto out;
+    if (n < 0 || o < 0 || why[i] != RT_MATCH_FEASIBLE)
+      continue;
+    if ((rc = rt_match_score(inst, inst->need_ext[n], inst->offer_ext[o], r->w, &b)) < 0)
+      goto out;
+    ls[m++] = (lock_t){(uint32_t)n, (uint32_t)o, b.score_q, i};
+  }
+  qsort(ls, m, sizeof(lock_t), cmp_lock);
+  for (size_t j = 0; j < m; j++) {
+    lock_t *l = &ls[j];
+    if (j > 0 && ls[j - 1].n == l->n && ls[j - 1].o == l->o) { /* locked twice: placed once */
+      why[l->input] = why[ls[j - 1].input];
+      l->s = -1;
+      continue;
+    }
+    if (!r->nleft[l->n] || !r->oleft[l->o]) {
+      why[l->input] = r->nleft[l->n] ? RT_MATCH_NO_CAPACITY : RT_MATCH_NEED_FULL;
+      l->s = -1;
+      continue;
+    }
+    r->nleft[l->n]--;
+    if (--r->oleft[l->o] == 0)
+      r->full[r->n_full++] = l->o;
+    r->lock_start[l->n + 2]++;
+    rt_match_proposal_t *p = &r->locks[r->n_locks++];
+    *p = (rt_match_proposal_t){.need = inst->need_ext[l->n],
+                               .offer = inst->offer_ext[l->o],
+                               .need_id = inst->n.id[l->n],
+                               .offer_id = inst->o.id[l->o],
+                               .score_q = l->s,
+                               .score = (double)l->s / RT_MATCH_SCORE_ONE,
+                               .locked = true};
+  }
+  /* CSR of the honoured locks by need: counts at [n + 2], prefix sums, then fill via [n + 1] */
+  for (uint32_t n = 0; n < r->N; n++)
+    r->lock_start[n + 2] += r->lock_start[n + 1];
+  for (size_t j = 0; j < m; j++)
+    if (ls[j].s >= 0)
+      r->lock_o[r->lock_start[ls[j].n + 1]++] = ls[j].o;
+  out->n_locks_honoured = r->n_locks;
+  rc = 0;
+  for (size_t i = 0; i < k && !rc; i++) {
+    bool honoured = false;
+    for (size_t j = 0; j < m && !honoured; j++)
+      honoured = ls[j].input == i && ls[j].s >= 0;
+    for (size_t j = 0; j < m && !honoured; j++) /* a repeat of an honoured pair */
+      honoured = ls[j].s >= 0 && opts->locked[ls[j].input].need_id == opts->locked[i].need_id &&
+                 opts->locked[ls[j].input].offer_id == opts->locked[i].offer_id;
+    if (!honoured)
+      rc = add_refusal(out, &opts->locked[i], why[i]);
+  }
+out:
+  free(ls);
+  free(why);
+  return rc;
+}
+
+/* Keeps need n's locked offers, and the offers that locks filled, out of this run's row. */
+static void exclude_locked(const run_t *r, uint32_t n, int32_t *row) {
+  if (!r->n_locks)
+    return;
+  for (uint32_t k = r->lock_start[n]; k < r->lock_start[n + 1]; k++)
+    row[r->lock_o[k]] = -1;
+  for (uint32_t k = 0; k < r->n_full; k++)
+    row[r->full[k]] = -1;
+}
+
 /* Pass 1: score every pair once, keep each need's best L. */
 static int scan(run_t *r) {
   const rt_match_instance_t *inst = r->inst;
@@ -196,10 +322,11 @@ static int scan(run_t *r) {
        * mispredict often enough to cost more than the scoring. */
       uint32_t f = 0;
       size_t deg = 0;
-      const int32_t t0 = inst->n.left[n] ? r->t0 : INT32_MAX;
+      const int32_t t0 = r->nleft[n] ? r->t0 : INT32_MAX;
       const uint32_t salt = tie_salt(inst, n);
       for (uint32_t o = 0; o < M; o++) /* vectorised */
         f += row[o] >= 0;
+      exclude_locked(r, n, row);
       for (uint32_t o = 0; o < M; o++) {
         idx[deg] = o;
         deg += row[o] >= t0;
@@ -207,10 +334,10 @@ static int scan(run_t *r) {
       for (size_t k = 0; k < deg; k++)
         keys[k] = key_of(row[idx[k]], idx[k], salt);
       feasible += f;
-      if (inst->n.left[n] == 0)
+      if (r->nleft[n] == 0)
         continue;
       r->deg_full[n] = (uint32_t)deg;
-      size_t keep = L > SIZE_MAX - inst->n.left[n] ? SIZE_MAX : L + inst->n.left[n];
+      size_t keep = L > SIZE_MAX - r->nleft[n] ? SIZE_MAX : L + r->nleft[n];
       if (deg > keep) {
         select_top(keys, deg, keep);
         uint64_t least = keys[0];
@@ -266,7 +393,6 @@ static int cmp_extra(const void *a, const void *b) {
 /* Builds this round's CSR graph from the kept pairs and the certificate's additions, and resets
  * the flow and the potentials. */
 static int build_graph(run_t *r) {
-  const rt_match_instance_t *inst = r->inst;
   uint32_t N = r->N, M = r->M;
   if (r->n_extra)
     qsort(r->extra, r->n_extra, sizeof(extra_t), cmp_extra);
@@ -298,7 +424,7 @@ static int build_graph(run_t *r) {
   memset(r->used, 0, E + 1);
   for (uint32_t o = 0; o < M; o++) {
     r->ohead[o] = -1;
-    r->ofree[o] = inst->o.left[o];
+    r->ofree[o] = r->oleft[o];
     r->p[N + o] = 0;
   }
   for (uint32_t n = 0; n < N; n++) {
@@ -306,7 +432,7 @@ static int build_graph(run_t *r) {
     for (uint32_t k = r->estart[n]; k < r->estart[n + 1]; k++)
       best = r->es[k] > best ? r->es[k] : best;
     r->p[n] = best;
-    r->nsup[n] = inst->n.left[n];
+    r->nsup[n] = r->nleft[n];
   }
   r->stats->candidate_edges = E;
   return 0;
@@ -551,6 +677,7 @@ static int certify(run_t *r, size_t *added) {
     rt__need_ctx(inst, n, r->w, &c);
     rt__score_range(inst, &c, 0, mp, row, cnt);
     rt__apply_exclusions(inst, n, 0, mp, row);
+    exclude_locked(r, n, row);
     for (uint32_t e = r->estart[n]; e < r->estart[n + 1]; e++)
       stamp[r->eo[e]] = n + 1;
     const uint32_t salt = tie_salt(inst, n);
@@ -562,7 +689,7 @@ static int certify(run_t *r, size_t *added) {
       if (margin > 0)
         keys[nv++] = key_of(margin > INT32_MAX ? INT32_MAX : (int32_t)margin, o, salt);
     }
-    size_t keep = L > SIZE_MAX - inst->n.left[n] ? SIZE_MAX : L + inst->n.left[n];
+    size_t keep = L > SIZE_MAX - r->nleft[n] ? SIZE_MAX : L + r->nleft[n];
     if (nv > keep) {
       select_top(keys, nv, keep);
       nv = keep;
@@ -596,7 +723,7 @@ static int cmp_proposal(const void *a, const void *b) {
 
 static int emit(run_t *r, rt_match_result_t *out) {
   const rt_match_instance_t *inst = r->inst;
-  size_t E = r->estart[r->N], k = 0;
+  size_t E = r->estart[r->N], k = r->n_locks;
   for (size_t e = 0; e < E; e++)
     k += r->used[e];
   out->proposals = malloc((k ? k : 1) * sizeof(rt_match_proposal_t));
@@ -604,7 +731,10 @@ static int emit(run_t *r, rt_match_result_t *out) {
     return RT_ENOMEM;
   out->mem = out->proposals;
   int64_t total = 0;
-  k = 0;
+  for (k = 0; k < r->n_locks; k++) {
+    out->proposals[k] = r->locks[k];
+    total += r->locks[k].score_q;
+  }
   for (size_t e = 0; e < E; e++) {
     if (!r->used[e])
       continue;
@@ -616,6 +746,7 @@ static int emit(run_t *r, rt_match_result_t *out) {
     p->offer_id = inst->o.id[o];
     p->score_q = r->es[e];
     p->score = (double)r->es[e] / RT_MATCH_SCORE_ONE;
+    p->locked = false;
     total += r->es[e];
   }
   qsort(out->proposals, k, sizeof(rt_match_proposal_t), cmp_proposal);
@@ -634,7 +765,8 @@ int rt_match_assign(const rt_match_instance_t *inst, const rt_match_weights_t *w
   rt_match_assign_opts_t defaults = {0};
   if (!opts)
     opts = &defaults;
-  if (!inst || !rt__weights_ok(w) || !(opts->min_score == opts->min_score))
+  if (!inst || !rt__weights_ok(w) || !(opts->min_score == opts->min_score) ||
+      (opts->n_locked && !opts->locked))
     return RT_EINVAL;
   double t_start = now_ms();
   run_t r;
@@ -662,7 +794,14 @@ int rt_match_assign(const rt_match_instance_t *inst, const rt_match_weights_t *w
   r.gen = ralloc(&r, nodes, sizeof(uint32_t));
   r.pred = ralloc(&r, nodes, sizeof(int32_t));
   r.scanned = ralloc(&r, nodes, sizeof(uint32_t));
-  if (!r.ohead || !r.ofree || !r.nsup || !r.p || !r.dist || !r.gen || !r.pred || !r.scanned)
+  r.nleft = ralloc(&r, r.N + 1, sizeof(uint32_t));
+  r.oleft = ralloc(&r, r.M + 1, sizeof(uint32_t));
+  if (!r.ohead || !r.ofree || !r.nsup || !r.p || !r.dist || !r.gen || !r.pred || !r.scanned ||
+      !r.nleft || !r.oleft)
+    goto fail;
+  memcpy(r.nleft, inst->n.left, r.N * sizeof(uint32_t));
+  memcpy(r.oleft, inst->o.left, r.M * sizeof(uint32_t));
+  if (opts->n_locked && (rc = place_locks(&r, out)) < 0)
     goto fail;
   if ((rc = progress(&r, 0)) < 0 || (rc = scan(&r)) < 0)
     goto fail;
@@ -704,5 +843,6 @@ void rt_match_result_free(rt_match_result_t *r) {
   if (!r)
     return;
   free(r->mem);
+  free(r->refused_locks);
   memset(r, 0, sizeof(*r));
 }

@@ -627,3 +627,11 @@ uint32_t rt_match_need_partners_left(const rt_match_instance_t *inst, size_t nee
 uint32_t rt_match_offer_capacity_left(const rt_match_instance_t *inst, size_t offer) {
   return offer < inst->n_offers ? inst->o.left[inst->offer_int[offer]] : 0;
 }
+
+long rt__need_index(const rt_match_instance_t *inst, int64_t id) {
+  return find_i64(inst->n.id, inst->n_needs, id);
+}
+
+long rt__offer_index(const rt_match_instance_t *inst, int64_t id) {
+  return find_i64(inst->o.id, inst->n_offers, id);
+}

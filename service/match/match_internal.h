@@ -223,6 +223,10 @@ void rt__score_range(const rt_match_instance_t *inst, const rt__need_ctx_t *c, u
 /* Sets out[o - o0] = -1 for the offers in [o0, o1) that need n excludes. */
 void rt__apply_exclusions(const rt_match_instance_t *inst, uint32_t n, uint32_t o0, uint32_t o1,
                           int32_t *out);
+/* The internal index of the need or offer with this id, or -1. */
+long rt__need_index(const rt_match_instance_t *inst, int64_t id);
+long rt__offer_index(const rt_match_instance_t *inst, int64_t id);
+
 /* The exclusion of (n, o): 0 none, 1 declined, 2 agreed (binary search). */
 int rt__excluded(const rt__excl_t *x, uint32_t a, uint32_t b);
 /* First broken rule of internal (n, o), or RT_MATCH_FEASIBLE; and the set of broken rules as a

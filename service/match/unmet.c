@@ -18,6 +18,7 @@ static const char *const reason_names[RT_MATCH_REASONS] = {
     [RT_MATCH_NO_OPEN_OFFERS] = "no_open_offers",
     [RT_MATCH_BELOW_MIN_SCORE] = "below_min_score",
     [RT_MATCH_OUTCOMPETED] = "outcompeted",
+    [RT_MATCH_NEED_FULL] = "need_full",
 };
 
 const char *rt_match_reason_name(rt_match_reason_t r) {

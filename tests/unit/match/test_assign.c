@@ -106,13 +106,16 @@ static void bf(bf_t *b, size_t i, int64_t cur) {
   bf(b, i + 1, cur);
 }
 
-static int64_t brute_force(const rt_match_instance_t *inst, const edge_t *e, size_t ne) {
+/* The best total over edges e with the room given (nleft, oleft: copied), or the instance's
+ * room when they are NULL. */
+static int64_t brute_force_in(const rt_match_instance_t *inst, const edge_t *e, size_t ne,
+                              const uint32_t *nleft, const uint32_t *oleft) {
   size_t nn = rt_match_instance_needs(inst), no = rt_match_instance_offers(inst);
   bf_t b = {e, ne, calloc(nn + 1, 4), calloc(no + 1, 4), calloc(ne + 1, 8), 0};
   for (size_t n = 0; n < nn; n++)
-    b.nleft[n] = rt_match_need_partners_left(inst, n);
+    b.nleft[n] = nleft ? nleft[n] : rt_match_need_partners_left(inst, n);
   for (size_t o = 0; o < no; o++)
-    b.oleft[o] = rt_match_offer_capacity_left(inst, o);
+    b.oleft[o] = oleft ? oleft[o] : rt_match_offer_capacity_left(inst, o);
   for (size_t i = ne; i-- > 0;)
     b.suffix[i] = b.suffix[i + 1] + e[i].s;
   bf(&b, 0, 0);
@@ -120,6 +123,10 @@ static int64_t brute_force(const rt_match_instance_t *inst, const edge_t *e, siz
   free(b.oleft);
   free(b.suffix);
   return b.best;
+}
+
+static int64_t brute_force(const rt_match_instance_t *inst, const edge_t *e, size_t ne) {
+  return brute_force_in(inst, e, ne, NULL, NULL);
 }
 
 /* ---- the independent solver: min-cost flow by Bellman-Ford (queue) shortest paths ---- */
@@ -357,6 +364,138 @@ static void test_ties(void **state) {
   }
 }
 
+/* Locks: each feasible locked pair with room is proposed whatever its score, best first when
+ * locks compete for room; the others are refused with the reason; the rest is the exact
+ * optimum around them (brute force with the locks' room taken and their pairs removed). */
+static void test_locks(void **state) {
+  (void)state;
+  int honoured = 0, refused = 0, below = 0;
+  for (uint64_t seed = 1; seed <= 400; seed++) {
+    tg_rng_t r = {seed * 97};
+    tg_t g;
+    tg_opts_t o = {.langs = 2, .pairs = tg_below(&r, 3), .max_partners = 2, .capacity = 2};
+    tg_make(&g, 9000 + seed, 2 + (size_t)tg_below(&r, 4), 2 + (size_t)tg_below(&r, 4), &o);
+    rt_match_instance_t *inst = tg_build(&g);
+    rt_match_weights_t w;
+    random_weights(&r, &w);
+    double min_score = tg_below(&r, 2) ? 0 : 0.5;
+    size_t nn = g.nn, no = g.no, nl = 1 + (size_t)tg_below(&r, 4);
+    rt_match_pair_t locks[4];
+    for (size_t k = 0; k < nl; k++) /* any pair, feasible or not, maybe twice */
+      locks[k] =
+          (rt_match_pair_t){g.needs[tg_below(&r, (int)nn)].id, g.offers[tg_below(&r, (int)no)].id};
+    /* the expected placement, computed here */
+    uint32_t nleft[8], oleft[8];
+    for (size_t n = 0; n < nn; n++)
+      nleft[n] = rt_match_need_partners_left(inst, n);
+    for (size_t f = 0; f < no; f++)
+      oleft[f] = rt_match_offer_capacity_left(inst, f);
+    size_t order[4], n_ok = 0;
+    int32_t score[4];
+    bool placed[4] = {false}, ok[4] = {false};
+    size_t ni[4], oi[4];
+    for (size_t k = 0; k < nl; k++) {
+      for (ni[k] = 0; g.needs[ni[k]].id != locks[k].need_id; ni[k]++) {
+      }
+      for (oi[k] = 0; g.offers[oi[k]].id != locks[k].offer_id; oi[k]++) {
+      }
+      rt_match_reason_t why;
+      assert_int_equal(rt_match_feasible(inst, ni[k], oi[k], &why), 0);
+      rt_match_breakdown_t b;
+      assert_int_equal(rt_match_score(inst, ni[k], oi[k], &w, &b), 0);
+      score[k] = b.score_q;
+      if (why == RT_MATCH_FEASIBLE)
+        order[n_ok++] = k;
+    }
+    for (size_t i = 1; i < n_ok; i++) /* best score first, then need id, offer id */
+      for (size_t j = i; j > 0; j--) {
+        size_t a = order[j - 1], c = order[j];
+        bool swap =
+            score[c] > score[a] ||
+            (score[c] == score[a] &&
+             (locks[c].need_id < locks[a].need_id ||
+              (locks[c].need_id == locks[a].need_id && locks[c].offer_id < locks[a].offer_id)));
+        if (swap)
+          order[j - 1] = c, order[j] = a;
+      }
+    int64_t want = 0;
+    for (size_t i = 0; i < n_ok; i++) {
+      size_t k = order[i];
+      bool twice = false;
+      for (size_t j = 0; j < nl; j++)
+        twice |= placed[j] && locks[j].need_id == locks[k].need_id &&
+                 locks[j].offer_id == locks[k].offer_id;
+      if (twice)
+        continue;
+      if (nleft[ni[k]] && oleft[oi[k]]) {
+        nleft[ni[k]]--, oleft[oi[k]]--;
+        placed[k] = ok[k] = true;
+        want += score[k];
+        below += score[k] < thr_of(min_score);
+      }
+    }
+    for (size_t k = 0; k < nl; k++)
+      for (size_t j = 0; j < nl; j++)
+        ok[k] |= placed[j] && locks[j].need_id == locks[k].need_id &&
+                 locks[j].offer_id == locks[k].offer_id;
+    edge_t *e;
+    size_t ne = feasible_edges(inst, &w, thr_of(min_score), &e), m = 0;
+    for (size_t i = 0; i < ne; i++) { /* the placed pairs are not optimised again */
+      bool locked = false;
+      for (size_t k = 0; k < nl; k++)
+        locked |= placed[k] && ni[k] == e[i].n && oi[k] == e[i].o;
+      if (!locked)
+        e[m++] = e[i];
+    }
+    if (m <= 22) {
+      want += brute_force_in(inst, e, m, nleft, oleft);
+      rt_match_assign_opts_t opts = {
+          .min_score = min_score, .locked = locks, .n_locked = nl, .candidates = seed % 3};
+      rt_match_result_t res;
+      assert_int_equal(rt_match_assign(inst, &w, &opts, &res), 0);
+      assert_int_equal(res.stats.total_score_q, want);
+      size_t n_placed = 0, n_refused = 0, got_locked = 0;
+      for (size_t k = 0; k < nl; k++)
+        n_placed += placed[k], n_refused += !ok[k];
+      assert_int_equal(res.n_locks_honoured, n_placed);
+      assert_int_equal(res.n_refused_locks, n_refused);
+      for (size_t i = 0; i < res.n_proposals; i++) {
+        const rt_match_proposal_t *p = &res.proposals[i];
+        bool is_lock = false;
+        for (size_t k = 0; k < nl; k++)
+          is_lock |=
+              placed[k] && locks[k].need_id == p->need_id && locks[k].offer_id == p->offer_id;
+        assert_int_equal(p->locked, is_lock);
+        got_locked += p->locked;
+        if (!p->locked)
+          assert_true(p->score >= min_score);
+      }
+      assert_int_equal(got_locked, n_placed);
+      for (size_t i = 0, k = 0; i < res.n_refused_locks; i++, k++) {
+        while (ok[k])
+          k++;
+        const rt_match_lock_refusal_t *x = &res.refused_locks[i];
+        assert_true(x->need_id == locks[k].need_id && x->offer_id == locks[k].offer_id);
+        rt_match_reason_t why;
+        assert_int_equal(rt_match_feasible(inst, ni[k], oi[k], &why), 0);
+        if (why != RT_MATCH_FEASIBLE)
+          assert_int_equal(x->reason, why);
+        else
+          assert_true(x->reason == RT_MATCH_NO_CAPACITY || x->reason == RT_MATCH_NEED_FULL);
+      }
+      honoured += (int)n_placed;
+      refused += (int)n_refused;
+      rt_match_result_free(&res);
+    }
+    free(e);
+    rt_match_instance_free(inst);
+    tg_free(&g);
+  }
+  fprintf(stderr, "locks: %d honoured (%d below min_score), %d refused\n", honoured, below,
+          refused);
+  assert_true(honoured > 100 && refused > 50 && below > 10);
+}
+
 /* Hand-made: agreed pairs use up partners and capacity and are not proposed again; declined
  * pairs are never proposed. */
 static void test_agreed_and_declined(void **state) {
@@ -526,6 +665,7 @@ int main(void) {
       cmocka_unit_test(test_against_brute_force),
       cmocka_unit_test(test_against_plain_solver),
       cmocka_unit_test(test_ties),
+      cmocka_unit_test(test_locks),
       cmocka_unit_test(test_agreed_and_declined),
       cmocka_unit_test(test_shuffled_input_same_assignment),
       cmocka_unit_test(test_progress_and_cancel),
