@@ -5,7 +5,11 @@ summarised by GET /api/v1/roundtables/{id}/summary in every format (target: < 20
 Seeds through the bulk import (needs from bench.py's generator, offers from the one below), runs
 the engine once, agrees and declines a share of its proposals directly in SQL (so that every
 status is represented), then times each format several times over one keep-alive connection and
-reports the median and the best, with the document's size and the figures it carries.
+reports the median and the best, with the document's size and the figures it carries, the
+service's own split of each request (reading the snapshot / the engine's reasons and rendering,
+from its debug log) and the machine's load average meanwhile. Then closes every offer that still
+has room and measures again: every unmet need then has its reasons decided over all the offers
+(the summary's slow path; see docs/summaries.md, "Speed").
 
     RT_BINARY=build-bench/roundtable /usr/bin/python3 bench/summary_bench.py [--needs N --offers M]
 
@@ -13,6 +17,7 @@ bench/run runs it too (unless --no-summary) and writes the figures into docs/ben
 """
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -90,10 +95,33 @@ def seed(pg, svc, token, n_needs, n_offers):
     return rt, run, run_s
 
 
+LOG_LINE = re.compile(r"summary of roundtable \d+: load ([\d.]+) ms, compute ([\d.]+) ms")
+
+
+def server_split(svc, since):
+    """Median load and compute (ms) of the summaries logged after offset since of the log."""
+    lines = LOG_LINE.findall(svc.log()[since:])
+    if not lines:
+        return None
+    return {"load_ms": statistics.median(float(a) for a, _ in lines),
+            "compute_ms": statistics.median(float(b) for _, b in lines), "requests": len(lines)}
+
+
+def close_offers_with_room(pg, rt):
+    """Every open offer with capacity left closed: no unmet need has an offer with room."""
+    pg.psql(f"""
+      UPDATE offers o SET status = 'closed' WHERE o.roundtable_id = {rt} AND o.status = 'open'
+        AND o.capacity > (SELECT count(*) FROM matches m WHERE m.offer_id = o.id
+                          AND m.status IN ('proposed', 'agreed', 'completed'));
+      ANALYZE;""")
+
+
 def measure(svc, token, rt, repeat):
     s = requests.Session()
     s.headers["Authorization"] = "Bearer " + token
     out = {}
+    since = len(svc.log())
+    load_before = os.getloadavg()[0]
     for fmt in FORMATS:
         url = f"{svc.url}/api/v1/roundtables/{rt}/summary?format={fmt}"
         r = s.get(url)  # warm: reference data, plans, pages
@@ -106,6 +134,8 @@ def measure(svc, token, rt, repeat):
             assert r.status_code == 200
         out[fmt] = {"median_ms": statistics.median(times), "best_ms": min(times),
                     "bytes": len(r.content)}
+    out["load_avg"] = [load_before, os.getloadavg()[0]]
+    out["server"] = server_split(svc, since)
     body = s.get(f"{svc.url}/api/v1/roundtables/{rt}/summary").json()
     reasons = {}
     for u in body["unmet_needs"]:
@@ -115,14 +145,16 @@ def measure(svc, token, rt, repeat):
     return out
 
 
-def run(n_needs=10000, n_offers=10000, repeat=9):
+def run(n_needs=10000, n_offers=10000, repeat=31):
     pg = harness.PgCluster()
     try:
-        svc = harness.Service(pg, "--log-level", "warn", "--max-upload-bytes", "1G")
+        svc = harness.Service(pg, "--log-level", "debug", "--max-upload-bytes", "1G")
         try:
             token = admin_token(pg)
             rt, match_run, run_s = seed(pg, svc, token, n_needs, n_offers)
             res = measure(svc, token, rt, repeat)
+            close_offers_with_room(pg, rt)
+            res["no_room"] = measure(svc, token, rt, repeat)
             res["seed"] = {"needs": n_needs, "offers": n_offers, "run_s": run_s,
                            "matches": match_run["stats"]["matches"], "repeat": repeat}
             return res
@@ -138,21 +170,25 @@ def section(r):
         return []
     sd, f = r["seed"], r["figures"]
     t = f["totals"]
+    nr = r.get("no_room") or {}
     rows = [
         "## Summary of a large roundtable",
         "",
         f"`bench/summary_bench.py`: {sd['needs']:,} needs × {sd['offers']:,} offers imported into one",
         f"roundtable, one match run ({sd['matches']:,} proposals), then a tenth of them agreed and a",
-        "twentieth declined; `GET /api/v1/roundtables/{id}/summary` timed end to end on one keep-alive",
-        f"connection, {sd['repeat']} times per format after a warm-up. The figures come from one REPEATABLE READ",
-        "snapshot: one row per need and offer counted in C, the engine's reason for every unmet need, rendering in C.",
+        "twentieth declined; `GET /api/v1/roundtables/{id}/summary` timed end to end (HTTP included) on one",
+        f"keep-alive connection, {sd['repeat']} times per format after a warm-up. The figures come from one",
+        "REPEATABLE READ snapshot: the needs, the offers and the matches each read once and counted in C,",
+        "the engine's reason for every unmet need, rendering in C (docs/summaries.md, \"Speed\").",
         "",
-        "| format | median | best | document |",
-        "|---|---:|---:|---:|",
+        "| format | median | best | document | median, no offer with room |",
+        "|---|---:|---:|---:|---:|",
     ]
     for fmt in FORMATS:
-        x = r[fmt]
-        rows.append(f"| {fmt} | {x['median_ms']:.0f} ms | {x['best_ms']:.0f} ms | {x['bytes'] / 1e6:.2f} MB |")
+        x, y = r[fmt], nr.get(fmt)
+        slow = f"{y['median_ms']:.0f} ms" if y else "–"
+        rows.append(f"| {fmt} | {x['median_ms']:.0f} ms | {x['best_ms']:.0f} ms | "
+                    f"{x['bytes'] / 1e6:.2f} MB | {slow} |")
     reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(f["reasons"].items(), key=lambda kv: -kv[1]))
     rows += [
         "",
@@ -160,6 +196,34 @@ def section(r):
         f"coverage {t['coverage'] * 100:.1f}%), {t['matches_proposed']:,} proposed, {t['matches_agreed']:,} agreed and",
         f"{t['matches_declined']:,} declined partnerships, {f['unmet']:,} unmet needs with their reasons ({reasons})",
         f"and {f['unused_offers']:,} offers with capacity left.",
+        "",
+    ]
+    sv = r.get("server")
+    if sv:
+        rows += [
+            f"The service's own log splits a request (medians over {sv['requests']} requests): reading the",
+            f"snapshot {sv['load_ms']:.0f} ms, the engine's reasons and the rendering {sv['compute_ms']:.0f} ms; the rest is",
+            "HTTP and the client.",
+        ]
+    if nr:
+        nf = nr["figures"]
+        nreasons = ", ".join(f"{k} {v:,}" for k, v in sorted(nf["reasons"].items(), key=lambda kv: -kv[1]))
+        nsv = nr.get("server") or {}
+        rows += [
+            "",
+            "The last column is the slow path: every offer with room closed, so that each unmet need's",
+            f"reason is decided over all the offers ({nreasons})"
+            + (f"; the service's split: snapshot {nsv['load_ms']:.0f} ms, reasons and rendering"
+               f" {nsv['compute_ms']:.0f} ms." if nsv else "."),
+        ]
+    la = [round(x, 1) for x in r.get("load_avg", []) + nr.get("load_avg", [])]
+    if la:
+        rows += [
+            "",
+            f"Load average of the machine (2 cores) during the measurements: {min(la)}-{max(la)}; other",
+            "engineers' builds, test suites and benchmarks shared it.",
+        ]
+    rows += [
         "",
         "Reproduce: `RT_BINARY=build-bench/roundtable /usr/bin/python3 bench/summary_bench.py`",
         "(after `bench/run` or a Release build in `build-bench/`).",
@@ -172,7 +236,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--needs", type=int, default=10000)
     ap.add_argument("--offers", type=int, default=10000)
-    ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--repeat", type=int, default=31)
     args = ap.parse_args()
     r = run(args.needs, args.offers, args.repeat)
     import json

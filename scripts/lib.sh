@@ -9,11 +9,12 @@ RT_PG_BINDIR="${RT_PG_BINDIR:-/usr/lib/postgresql/15/bin}"
 # scripts/run needs what ctest's suites need too): the build (CMake, libuv, jansson, libpq,
 # llhttp's C sources, libsodium), the tests (cmocka, Debian's pytest + requests, a PostgreSQL 15
 # server, which scripts/run uses for its local cluster as well), clang with its sanitizer
-# runtime for the ASan/UBSan pass and the fuzzers, and curl for health checks.
+# runtime for the ASan/UBSan pass and the fuzzers, curl for health checks, and PgBouncer for
+# the suite that runs the service through a transaction pooler (test_scale_pgbouncer.py).
 # shellcheck disable=SC2034  # used by the scripts that source this file
 RT_PACKAGES=(build-essential cmake pkg-config libuv1-dev libjansson-dev libpq-dev node-llhttp
   libsodium-dev libcmocka-dev postgresql-15 python3 python3-pytest python3-requests
-  clang libclang-rt-14-dev curl)
+  clang libclang-rt-14-dev curl pgbouncer)
 
 if [[ -t 2 ]]; then RT_ARROW=$'\033[1m==>\033[0m'; else RT_ARROW='==>'; fi
 rt_say() { printf '%s %s\n' "$RT_ARROW" "$*" >&2; }

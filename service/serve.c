@@ -1,6 +1,7 @@
 #include "serve.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "roundtable/api.h"
 #include "roundtable/log.h"
@@ -26,10 +27,21 @@ int rt_serve(rt_config_t *cfg) {
     fprintf(stderr, "roundtable serve: %s\n", err);
     return 2;
   }
+  int cache = cfg->auth_cache && strcmp(cfg->auth_cache, "on") == 0;
+  if (!cache && (!cfg->auth_cache || strcmp(cfg->auth_cache, "off") != 0)) {
+    fprintf(stderr, "roundtable serve: --auth-cache must be on or off\n");
+    return 2;
+  }
+  rt_db_options_t listen_db = cfg->db;
+  if (cfg->db_listen)
+    listen_db.conninfo = cfg->db_listen;
+  if (cache && rt_api_cache_start(&listen_db) != 0)
+    rt_log_warn("auth cache: could not start; every request looks its token up");
   rt_http_hooks_t hooks = rt_api_hooks(&app);
   rt_log_info("roundtable %s serving on %s:%d with %d thread%s", RT_VERSION, cfg->http.host,
               cfg->http.port, cfg->http.threads, cfg->http.threads == 1 ? "" : "s");
   int rc = rt_http_server_run(&cfg->http, &hooks);
+  rt_api_cache_stop();
   rt_api_cleanup();
   if (rc) {
     fprintf(stderr, "roundtable serve: %s\n", rt_strerror(rc));

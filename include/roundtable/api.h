@@ -35,6 +35,13 @@ int rt_api_app_check(const rt_api_app_t *app, char *err, size_t errlen) RT_WUR;
 /* The hooks to pass to rt_http_server_run; app (borrowed) goes in hooks.app. */
 rt_http_hooks_t rt_api_hooks(rt_api_app_t *app);
 
+/* Starts the process's cache of bearer-token lookups and the one connection that LISTENs
+ * for their invalidation (docs/scaling.md); 0 or a negative code. Without it every request
+ * looks its token up in the database. rt_api_cache_stop stops the listener and frees the
+ * cache (nothing is cached afterwards); both from the main thread. */
+int rt_api_cache_start(const rt_db_options_t *db) RT_WUR;
+void rt_api_cache_stop(void);
+
 /* Creates a token from the command line (no caller to authorise: whoever can reach the
  * database is trusted). role is admin, organizer, state or provider; participant (may be
  * NULL) an id. On success writes the token into out (at least 64 bytes) and returns 0;

@@ -158,4 +158,29 @@ int rt_db_run_script(const char *conninfo, const char *guard_sql, const char *sc
 int rt_db_exec_once(const rt_db_options_t *opts, const char *sql, int nparams,
                     const char *const *values, rt_db_result_cb cb, void *data) RT_WUR;
 
+/* One LISTENing connection of its own, on a thread of its own (not a loop): cb(event, arg)
+ * runs on that thread with RT_DB_LISTEN_UP once it listens on channel (again, after a
+ * reconnect: notices may have been missed meanwhile), RT_DB_LISTEN_NOTIFY for each batch of
+ * notifications read, RT_DB_LISTEN_SYNCED when a sync (below) is answered, and
+ * RT_DB_LISTEN_DOWN when the connection is lost (reconnects with backoff) or the listener
+ * stops. conninfo and channel are copied. */
+typedef enum rt_db_listen_event {
+  RT_DB_LISTEN_UP,
+  RT_DB_LISTEN_NOTIFY,
+  RT_DB_LISTEN_SYNCED,
+  RT_DB_LISTEN_DOWN,
+} rt_db_listen_event_t;
+typedef void (*rt_db_listen_cb)(rt_db_listen_event_t event, void *arg);
+typedef struct rt_db_listener_s rt_db_listener_t;
+int rt_db_listener_start(const char *conninfo, const char *channel, rt_db_listen_cb cb, void *arg,
+                         rt_db_listener_t **out) RT_WUR;
+/* Asks for a sync: a round trip on the listening connection after which every notice
+ * committed before this call has been heard (RT_DB_LISTEN_NOTIFY ran first). Returns its
+ * number; it is answered once rt_db_listener_synced() reaches it (RT_DB_LISTEN_SYNCED). All
+ * callers waiting meanwhile share one round trip. Thread-safe. */
+uint64_t rt_db_listener_sync(rt_db_listener_t *l);
+uint64_t rt_db_listener_synced(rt_db_listener_t *l);
+/* Stops and joins the thread (cb gets RT_DB_LISTEN_DOWN), then frees l (may be NULL). */
+void rt_db_listener_stop(rt_db_listener_t *l);
+
 #endif

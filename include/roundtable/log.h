@@ -18,6 +18,17 @@ int rt_log_parse_level(const char *s, rt_log_level_t *out);
 void rt_log_write(rt_log_level_t level, const char *request_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Batch mode for the calling thread (an event loop's): lines wait in a per-thread buffer,
+ * always whole, until rt_log_flush() (the loop calls it once per turn) or until the buffer
+ * is full. rt_log_batch(0) flushes and returns to one write(2) per line. */
+void rt_log_batch(int on);
+/* The access log's line for one request (info level; the caller checks the level), made
+ * without printf: "METHOD TARGET STATUS BYTES bytes MS.UUU ms", method (first 32 bytes) and
+ * target (first 512) escaped as rt_log_escape does. All strings borrowed. */
+void rt_log_access(const char *request_id, const char *method, const char *target, int status,
+                   unsigned long bytes, unsigned long long us);
+void rt_log_flush(void);
+
 #define RT_LOG(level, rid, ...)                                                                    \
   do {                                                                                             \
     if ((level) <= rt_log_threshold)                                                               \

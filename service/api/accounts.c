@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
+#include "decoders.h"
 #include "resource.h"
 
 /* Password work in flight in the process: each holds MEMLIMIT bytes while it runs, and a
@@ -154,33 +156,42 @@ static void on_hashed(rt_api_call_t *call, rt_password_job_t *job) {
                           job->hash,
                           call->who.token_id ? rt__id_text(call, call->who.token_id) : NULL,
                           call->who.account_id ? rt__id_text(call, call->who.account_id) : NULL};
-  int rc = rt_db_exec(rt__api_pool(call), insert_sql, 6, params, on_created, call);
+  int rc = rt__api_write(call, insert_sql, 6, params, on_created, call);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }
 
-void rt__accounts_create(rt_api_call_t *call) {
+int rt__account_decode(json_t *body, rt_field_errors_t *errs, rt_account_input_t *in) {
   static const char *const known[] = {"email", "password", "role", "participant_id", NULL};
+  memset(in, 0, sizeof(*in));
+  rt__v_unknown(body, known, errs);
+  rt__v_string(body, "email", "email", 1, 3, 254, errs, &in->email);
+  rt__v_enum(body, "role", "role", 1, roles, errs, &in->role);
+  rt__v_id(body, "participant_id", "participant_id", 0, errs, &in->participant_id);
+  /* Its length is checked in bytes too, before counting characters of a huge string. */
+  json_t *pw = json_object_get(body, "password");
+  if (!pw) {
+    rt__field_error(errs, "password", "is required");
+  } else if (!json_is_string(pw)) {
+    rt__field_error(errs, "password", "must be a string");
+  } else if (!rt__password_check(json_string_value(pw), json_string_length(pw), "password", errs)) {
+    in->password = json_string_value(pw);
+    in->password_len = json_string_length(pw);
+  }
+  check_identity(in->email, in->role, in->participant_id, errs);
+  return rt__field_errors_any(errs) ? -1 : 0;
+}
+
+void rt__accounts_create(rt_api_call_t *call) {
   json_t *body = rt__input_body(call);
   if (!body)
     return;
   rt_field_errors_t errs = {0};
-  const char *email = NULL, *role = NULL, *password = NULL;
-  int64_t participant = 0;
-  rt__v_unknown(body, known, &errs);
-  rt__v_string(body, "email", "email", 1, 3, 254, &errs, &email);
-  rt__v_enum(body, "role", "role", 1, roles, &errs, &role);
-  rt__v_id(body, "participant_id", "participant_id", 0, &errs, &participant);
-  /* Its length is checked in bytes too, before counting characters of a huge string. */
-  json_t *pw = json_object_get(body, "password");
-  if (!pw)
-    rt__field_error(&errs, "password", "is required");
-  else if (!json_is_string(pw))
-    rt__field_error(&errs, "password", "must be a string");
-  else if (!rt__password_check(json_string_value(pw), json_string_length(pw), "password", &errs))
-    password = json_string_value(pw);
-  check_identity(email, role, participant, &errs);
-  if (rt__field_errors_any(&errs)) {
+  rt_account_input_t in;
+  int bad = rt__account_decode(body, &errs, &in);
+  const char *email = in.email, *role = in.role, *password = in.password;
+  int64_t participant = in.participant_id;
+  if (bad) {
     json_decref(body);
     rt__problem_with_errors(call->req, 422, "Unprocessable Content", "The account is not valid.",
                             &errs);
@@ -195,7 +206,7 @@ void rt__accounts_create(rt_api_call_t *call) {
   rt_arena_t *arena = &call->req->arena;
   rt_password_job_t *job = rt_arena_alloc(arena, sizeof(*job));
   create_ctx_t *ctx = rt_arena_alloc(arena, sizeof(*ctx));
-  size_t pwlen = json_string_length(pw);
+  size_t pwlen = in.password_len;
   char *pwcopy = rt_arena_alloc(arena, pwlen + 1);
   if (job && ctx && pwcopy) {
     memset(job, 0, sizeof(*job));

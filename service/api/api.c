@@ -5,6 +5,7 @@
 #include "accounts.h"
 #include "api_internal.h"
 #include "audit.h"
+#include "cache.h"
 #include "idempotency.h"
 #include "import.h"
 #include "matching.h"
@@ -14,6 +15,7 @@
 #include "reference.h"
 #include "roundtable/log.h"
 #include "roundtables.h"
+#include "schedule.h"
 #include "sessions.h"
 #include "summary.h"
 #include "tokens.h"
@@ -59,12 +61,27 @@ static const rt_route_t routes[] = {
      0},
     {RT_HTTP_GET, "/api/v1/needs/{id}/suggestions", RT_ROLES_ANY, rt__needs_suggestions, 0},
     {RT_HTTP_GET, "/api/v1/offers/{id}/suggestions", RT_ROLES_ANY, rt__offers_suggestions, 0},
+    {RT_HTTP_GET, "/api/v1/offers/{id}/overlaps", RT_ROLES_ANY, rt__offers_overlaps, 0},
     {RT_HTTP_POST, "/api/v1/roundtables/{id}/match-runs", RT_ROLES_STAFF, rt__match_runs_create, 0},
     {RT_HTTP_GET, "/api/v1/roundtables/{id}/match-runs", RT_ROLES_ANY, rt__match_runs_list, 0},
     {RT_HTTP_GET, "/api/v1/match-runs/{id}", RT_ROLES_ANY, rt__match_runs_get, 0},
+    {RT_HTTP_POST, "/api/v1/pair-rules", RT_ROLES_ANY, rt__pair_rules_create, 0},
+    {RT_HTTP_GET, "/api/v1/pair-rules", RT_ROLES_ANY, rt__pair_rules_list, 0},
+    {RT_HTTP_DELETE, "/api/v1/pair-rules/{id}", RT_ROLES_ANY, rt__pair_rules_delete, 0},
     {RT_HTTP_GET, "/api/v1/matches", RT_ROLES_ANY, rt__matches_list, 0},
     {RT_HTTP_GET, "/api/v1/matches/{id}", RT_ROLES_ANY, rt__matches_get, 0},
     {RT_HTTP_GET, "/api/v1/audit", RT_ROLE_ADMIN, rt__audit_list, 0},
+    {RT_HTTP_GET, "/api/v1/roundtables/{id}/slots", RT_ROLES_ANY, rt__schedule_slots_get, 0},
+    {RT_HTTP_PUT, "/api/v1/roundtables/{id}/slots", RT_ROLES_STAFF, rt__schedule_slots_put, 0},
+    {RT_HTTP_GET, "/api/v1/roundtables/{id}/tables", RT_ROLES_ANY, rt__schedule_tables_get, 0},
+    {RT_HTTP_PUT, "/api/v1/roundtables/{id}/tables", RT_ROLES_STAFF, rt__schedule_tables_put, 0},
+    {RT_HTTP_GET, "/api/v1/roundtables/{id}/unavailability", RT_ROLES_ANY,
+     rt__schedule_unavailability_get, 0},
+    {RT_HTTP_PUT, "/api/v1/roundtables/{id}/unavailability", RT_ROLES_ANY,
+     rt__schedule_unavailability_put, 0},
+    {RT_HTTP_POST, "/api/v1/roundtables/{id}/schedule", RT_ROLES_STAFF, rt__schedule_create, 0},
+    {RT_HTTP_GET, "/api/v1/roundtables/{id}/schedule", RT_ROLES_ANY, rt__schedule_get, 0},
+    {RT_HTTP_GET, "/api/v1/participants/{id}/schedule", RT_ROLES_ANY, rt__schedule_participant, 0},
     {RT_HTTP_POST, "/api/v1/matches/{id}/decision",
      RT_ROLE_ADMIN | RT_ROLE_STATE | RT_ROLE_PROVIDER, rt__matches_decide, 0},
 };
@@ -152,6 +169,12 @@ static int worker_init(uv_loop_t *loop, void *app_ptr, void **worker_data) {
     free(w);
     return rc;
   }
+  rc = rt__token_cache_worker_init(loop);
+  if (rc) {
+    rt_db_pool_close(w->pool, NULL, NULL);
+    free(w);
+    return rc;
+  }
   rt__password_warm(loop);
   *worker_data = w;
   return 0;
@@ -179,6 +202,7 @@ static void on_runs_drained(void *data) {
 
 static void worker_close(void *worker_data, void (*done)(void *arg), void *done_arg) {
   rt_api_worker_t *w = worker_data;
+  rt__token_cache_worker_close(w->loop);
   worker_close_ctx_t *ctx = malloc(sizeof(*ctx));
   if (!ctx) {
     /* Without memory for the context, the pool is abandoned to process exit. */

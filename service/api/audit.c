@@ -55,9 +55,9 @@ int rt__api_tx(rt_api_call_t *call, const char *begin_sql, rt_db_tx_body_cb body
 
 /* ---- GET /api/v1/audit ---- */
 
-static const char *const entities[] = {"participants", "tokens",   "roundtables",
-                                       "needs",        "offers",   "matches",
-                                       "match_runs",   "accounts", NULL};
+static const char *const entities[] = {"participants", "tokens",  "roundtables", "needs",
+                                       "offers",       "matches", "match_runs",  "accounts",
+                                       "sessions",     NULL};
 
 static int digits(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -118,7 +118,7 @@ void rt__audit_list(rt_api_call_t *call) {
       ok |= strcmp(*e, entity) == 0;
     if (!ok) {
       bad_query(call, "entity must be one of participants, tokens, roundtables, needs, offers,"
-                      " matches, match_runs, accounts.");
+                      " matches, match_runs, accounts, sessions.");
       return;
     }
   }

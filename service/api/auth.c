@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "cache.h"
 #include "input.h"
 #include "sessions.h"
 
@@ -177,11 +178,8 @@ static int csrf_ok(rt_api_call_t *call) {
   return ok;
 }
 
-static void authorised(rt_api_call_t *call, const char *role) {
-  if (rt__role_parse(role, &call->who.role)) {
-    unauthorized(call, "The credentials have no valid role.");
-    return;
-  }
+static void authorised_as(rt_api_call_t *call, rt_role_t role) {
+  call->who.role = role;
   if (call->who.session_id && !csrf_ok(call)) {
     rt_http_respond_problem(call->req, 403, "Forbidden",
                             "A change made with a session cookie needs the session's CSRF token "
@@ -195,8 +193,26 @@ static void authorised(rt_api_call_t *call, const char *role) {
   call->route->handler(call);
 }
 
+static void authorised(rt_api_call_t *call, const char *role) {
+  rt_role_t r;
+  if (rt__role_parse(role, &r)) {
+    unauthorized(call, "The credentials have no valid role.");
+    return;
+  }
+  authorised_as(call, r);
+}
+
+/* A bearer token's lookup: what it found is cached under the generation it started in. */
+typedef struct token_lookup {
+  rt_api_call_t *call;
+  const char *hash;
+  uint64_t generation;
+  rt__token_wait_t wait;
+} token_lookup_t;
+
 static void on_token(int status, const rt_db_result_t *res, void *data) {
-  rt_api_call_t *call = data;
+  token_lookup_t *tl = data;
+  rt_api_call_t *call = tl->call;
   if (status) {
     rt__api_db_failed(call->req, status, res);
     return;
@@ -207,6 +223,9 @@ static void on_token(int status, const rt_db_result_t *res, void *data) {
   }
   call->who.token_id = strtoll(rt_db_result_value(res, 0, 0), NULL, 10);
   call->who.participant_id = strtoll(rt_db_result_value(res, 0, 2), NULL, 10);
+  rt__cached_token_t t = {call->who.token_id, call->who.participant_id, 0};
+  if (rt__role_parse(rt_db_result_value(res, 0, 1), &t.role) == 0)
+    rt__token_cache_put(tl->hash, &t, tl->generation);
   authorised(call, rt_db_result_value(res, 0, 1));
 }
 
@@ -226,20 +245,51 @@ static void on_session(int status, const rt_db_result_t *res, void *data) {
   authorised(call, rt_db_result_value(res, 0, 1));
 }
 
-/* Looks a secret up by its hash with sql ($1 the hash, then extra[0..nextra)). */
-static void lookup(rt_api_call_t *call, const char *secret, size_t len, const char *sql,
-                   const char **extra, int nextra, rt_db_result_cb cb) {
-  rt_http_request_t *req = call->req;
-  char *hash = rt_arena_alloc(&req->arena, RT_TOKEN_HASH_HEX_LEN + 1);
+/* The hex SHA-256 of a secret, in the request's arena; NULL (answered 500) without memory. */
+static char *secret_hash(rt_api_call_t *call, const char *secret, size_t len) {
+  char *hash = rt_arena_alloc(&call->req->arena, RT_TOKEN_HASH_HEX_LEN + 1);
   if (!hash) {
-    rt_http_respond_problem(req, 500, "Internal Server Error", "Out of memory.");
-    return;
+    rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
+    return NULL;
   }
   rt__token_hash_hex(secret, len, hash);
+  return hash;
+}
+
+/* Looks a secret's hash up with sql ($1 the hash, then extra[0..nextra)); cb gets data. */
+static void lookup(rt_api_call_t *call, const char *hash, const char *sql, const char **extra,
+                   int nextra, rt_db_result_cb cb, void *data) {
   const char *params[3] = {hash, nextra > 0 ? extra[0] : NULL, nextra > 1 ? extra[1] : NULL};
-  int rc = rt_db_exec(rt__api_pool(call), sql, 1 + nextra, params, cb, call);
+  int rc = rt_db_exec(rt__api_pool(call), sql, 1 + nextra, params, cb, data);
   if (rc)
-    rt__api_db_failed(req, rc, NULL);
+    rt__api_db_failed(call->req, rc, NULL);
+}
+
+static void on_cached(void *arg, int found, const rt__cached_token_t *t, uint64_t generation) {
+  token_lookup_t *tl = arg;
+  rt_api_call_t *call = tl->call;
+  if (found) {
+    call->who.token_id = t->token_id;
+    call->who.participant_id = t->participant_id;
+    authorised_as(call, t->role);
+    return;
+  }
+  tl->generation = generation;
+  lookup(call, tl->hash, token_lookup_sql, NULL, 0, on_token, tl);
+}
+
+static void token_lookup(rt_api_call_t *call, const char *secret, size_t len) {
+  char *hash = secret_hash(call, secret, len);
+  if (!hash)
+    return;
+  token_lookup_t *tl = rt_arena_alloc(&call->req->arena, sizeof(*tl));
+  if (!tl) {
+    rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
+    return;
+  }
+  tl->call = call;
+  tl->hash = hash;
+  rt__token_cache_lookup(rt__api_worker(call->req)->loop, &tl->wait, hash, on_cached, tl);
 }
 
 void rt__api_authenticate(rt_api_call_t *call) {
@@ -262,7 +312,9 @@ void rt__api_authenticate(rt_api_call_t *call) {
       rt_http_respond_problem(req, 500, "Internal Server Error", "Out of memory.");
       return;
     }
-    lookup(call, secret, len, session_lookup_sql, extra, 2, on_session);
+    const char *hash = secret_hash(call, secret, len);
+    if (hash)
+      lookup(call, hash, session_lookup_sql, extra, 2, on_session, call);
     return;
   }
   switch (rt__bearer(authorization, &secret, &len)) {
@@ -275,5 +327,5 @@ void rt__api_authenticate(rt_api_call_t *call) {
   case RT_BEARER_OK:
     break;
   }
-  lookup(call, secret, len, token_lookup_sql, NULL, 0, on_token);
+  token_lookup(call, secret, len);
 }

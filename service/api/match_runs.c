@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "decoders.h"
 #include "matching.h"
 #include "reference.h"
 #include "resource.h"
@@ -65,14 +66,13 @@ typedef enum run_state {
   RUN_CLOSING,
 } run_state_t;
 
+/* The steps of the write's transaction body (BEGIN, the actor and COMMIT are rt_db_tx's). */
 typedef enum write_step {
-  W_BEGIN,
   W_LOCK,
   W_OWN,
   W_INSERT,
   W_DELETE,
   W_DONE,
-  W_COMMIT,
 } write_step_t;
 
 /* Why the engine is asked to stop. */
@@ -107,13 +107,18 @@ typedef struct rt_match_run_s {
   double elapsed_ms;
   /* the proposals, column by column: need ids, offer ids and scores as array literals, the
    * breakdowns one per line */
-  rt_buf_t cols[4];
+  rt_buf_t cols[5];        /* ... and whether each was locked, as a boolean array */
+  rt_match_pair_t *locked; /* the organizers' locks, copied from the snapshot */
+  size_t n_locked;
+  char *locks_json; /* {"honoured":n,"refused":[{need_id, offer_id, reason}]} */
 
   /* phase timings (uv_hrtime), for the log */
   uint64_t t_start, t_loaded, t_computed;
 
-  /* WRITING */
-  rt_db_conn_t *conn;
+  /* WRITING: one transaction, retried on a conflict (rt_db_tx) */
+  char *actor;        /* owned: who started the run, for the audit log (rt__audit_actor) */
+  rt_db_tx_t *tx;     /* NULL outside the transaction */
+  rt_db_conn_t *conn; /* the transaction's, borrowed while tx is set */
   write_step_t wstep;
   char *stats_json;
 } rt_match_run_t;
@@ -158,9 +163,12 @@ static void on_timer_closed(uv_handle_t *h) {
     }
   }
   rt__snapshot_free(run->snap);
-  for (int c = 0; c < 4; c++)
+  for (int c = 0; c < 5; c++)
     rt_buf_free(&run->cols[c]);
+  free(run->locked);
+  free(run->locks_json);
   free(run->stats_json);
+  free(run->actor);
   free(run);
   if (!w->runs && w->runs_drained) {
     void (*done)(void *) = w->runs_drained;
@@ -178,11 +186,16 @@ static void run_try_free(rt_match_run_t *run) {
   uv_close((uv_handle_t *)&run->timer, on_timer_closed);
 }
 
+/* Ends an unfinished write transaction: its connection goes back, rolled back. */
+static void write_abandon(rt_match_run_t *run) {
+  if (run->tx)
+    rt_db_tx_abandon(run->tx);
+  run->tx = NULL;
+  run->conn = NULL;
+}
+
 static void run_close(rt_match_run_t *run) {
-  if (run->conn) {
-    rt_db_release(run->conn); /* rolls back an unfinished transaction */
-    run->conn = NULL;
-  }
+  write_abandon(run);
   if (set_state(run, RUN_CLOSING) == 0)
     run_try_free(run);
 }
@@ -206,17 +219,14 @@ static void run_fail(rt_match_run_t *run, const char *fmt, ...) {
   rt__utf8_trim(reason);
   rt_log_warn("match run %" PRId64 " of roundtable %" PRId64 " failed: %s", run->id,
               run->roundtable_id, reason);
-  if (run->conn) {
-    rt_db_release(run->conn);
-    run->conn = NULL;
-  }
+  write_abandon(run);
   if (set_state(run, RUN_FAILING))
     return;
   static const char sql[] =
       "UPDATE match_runs SET status = 'failed', error = $2,"
       " finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')";
   const char *params[] = {run->id_text, reason};
-  int rc = rt_db_exec(run->worker->pool, sql, 2, params, on_failure_recorded, run);
+  int rc = rt_db_tx_exec(run->worker->pool, run->actor, sql, 2, params, on_failure_recorded, run);
   if (rc)
     on_failure_recorded(rc, NULL, run);
 }
@@ -263,36 +273,50 @@ static void on_tick(uv_timer_t *t) {
   }
 }
 
-/* ---- WRITING: one transaction ---- */
+/* ---- WRITING: one transaction ----
+ *
+ * rt_db_tx runs it: BEGIN, the actor who started the run (for the audit triggers), the steps
+ * below, COMMIT; a serialization failure or deadlock (40001/40P01) anywhere starts it over
+ * from BEGIN on a fresh connection, up to rt_db_tx's limit. Each attempt redoes every step:
+ * they hold no state but stats_json, which W_INSERT rewrites. */
 
 /* Columns as arrays rather than rows as JSON: PostgreSQL reads 20,000 proposals this way in a
  * tenth of the time json_to_recordset takes. */
 static const char insert_sql[] =
     "WITH r AS (SELECT * FROM unnest($3::bigint[], $4::bigint[], $5::float8[],"
-    " string_to_array($6, E'\\n')) AS r(need_id, offer_id, score, breakdown)),"
-    " ins AS (INSERT INTO matches AS m (roundtable_id, run_id, need_id, offer_id, score, breakdown)"
-    " SELECT $2::bigint, $1::bigint, r.need_id, r.offer_id, r.score, r.breakdown::json FROM r"
+    " string_to_array($6, E'\\n'), $7::boolean[]) AS r(need_id, offer_id, score, breakdown,"
+    " locked)),"
+    " ins AS (INSERT INTO matches AS m"
+    " (roundtable_id, run_id, need_id, offer_id, score, breakdown, locked)"
+    " SELECT $2::bigint, $1::bigint, r.need_id, r.offer_id, r.score, r.breakdown::json, r.locked"
+    " FROM r"
     " JOIN needs n ON n.id = r.need_id AND n.status = 'open'"
     " JOIN offers o ON o.id = r.offer_id AND o.status = 'open'"
     " WHERE NOT EXISTS (SELECT 1 FROM declined_pairs d"
     " WHERE d.need_id = r.need_id AND d.offer_id = r.offer_id)"
     " ON CONFLICT (need_id, offer_id) WHERE status IN ('proposed', 'agreed', 'completed')"
     " DO UPDATE SET run_id = EXCLUDED.run_id, score = EXCLUDED.score,"
-    " breakdown = EXCLUDED.breakdown WHERE m.status = 'proposed'"
+    " breakdown = EXCLUDED.breakdown, locked = EXCLUDED.locked WHERE m.status = 'proposed'"
     " RETURNING m.score)"
     " SELECT count(*), coalesce(sum(score), 0) FROM ins";
 
 static void on_written(int status, const rt_db_result_t *res, void *data);
 
+/* Hands the transaction back to rt_db_tx: COMMIT (status 0), a retry (a conflict) or the end;
+ * write_done follows. */
+static void write_end(rt_match_run_t *run, int status, const rt_db_result_t *res) {
+  rt_db_tx_t *tx = run->tx;
+  run->tx = NULL;
+  run->conn = NULL;
+  rt_db_tx_end(tx, status, res);
+}
+
 static void write_step(rt_match_run_t *run, write_step_t step) {
   run->wstep = step;
   const char *sql = NULL;
-  const char *params[6] = {run->id_text};
+  const char *params[7] = {run->id_text};
   int n = 0;
   switch (step) {
-  case W_BEGIN:
-    sql = "BEGIN";
-    break;
   case W_LOCK:
     sql = "SELECT pg_advisory_xact_lock(" RT_MATCH_LOCK_CLASS ", rt_match_lock_key($1::bigint))";
     params[0] = run->rt_text;
@@ -306,9 +330,9 @@ static void write_step(rt_match_run_t *run, write_step_t step) {
   case W_INSERT:
     sql = insert_sql;
     params[1] = run->rt_text;
-    for (int c = 0; c < 4; c++)
+    for (int c = 0; c < 5; c++)
       params[2 + c] = run->cols[c].len ? run->cols[c].data : "";
-    n = 6;
+    n = 7;
     break;
   case W_DELETE:
     sql = "DELETE FROM matches WHERE roundtable_id = $2 AND status = 'proposed' AND run_id <> $1";
@@ -321,26 +345,19 @@ static void write_step(rt_match_run_t *run, write_step_t step) {
     params[1] = run->stats_json;
     n = 2;
     break;
-  case W_COMMIT:
-    sql = "COMMIT";
-    break;
   }
   int rc = rt_db_query(run->conn, sql, n, params, on_written, run);
   if (rc)
-    run_fail(run, "the results could not be written: %s", rt_strerror(rc));
+    write_end(run, rc, NULL);
 }
 
 static void on_written(int status, const rt_db_result_t *res, void *data) {
   rt_match_run_t *run = data;
   if (status) {
-    run_fail(run, "the results could not be written: %s%s%s", rt_strerror(status),
-             res && *rt_db_result_message(res) ? ": " : "", res ? rt_db_result_message(res) : "");
+    write_end(run, status, res);
     return;
   }
   switch (run->wstep) {
-  case W_BEGIN:
-    write_step(run, W_LOCK);
-    return;
   case W_LOCK:
     write_step(run, W_OWN);
     return;
@@ -348,7 +365,7 @@ static void on_written(int status, const rt_db_result_t *res, void *data) {
     if (rt_db_result_rows(res) < 1) {
       rt_log_warn("match run %" PRId64 " was failed as abandoned meanwhile; nothing written",
                   run->id);
-      run_close(run);
+      run_close(run); /* abandons the transaction */
       return;
     }
     write_step(run, W_INSERT);
@@ -368,6 +385,8 @@ static void on_written(int status, const rt_db_result_t *res, void *data) {
                            rt_db_result_value(res, 0, 1));
     if (!rc)
       rc = rt__number_json(&b, round(run->elapsed_ms * 1000) / 1000);
+    if (!rc && run->locks_json)
+      rc = rt_buf_printf(&b, ",\"locks\":%s", run->locks_json);
     if (!rc)
       rc = rt_buf_puts(&b, "}");
     if (!rc) {
@@ -376,7 +395,7 @@ static void on_written(int status, const rt_db_result_t *res, void *data) {
     }
     rt_buf_free(&b);
     if (!stats) {
-      run_fail(run, "out of memory");
+      write_end(run, RT_ENOMEM, NULL);
       return;
     }
     free(run->stats_json);
@@ -388,32 +407,38 @@ static void on_written(int status, const rt_db_result_t *res, void *data) {
     write_step(run, W_DONE);
     return;
   case W_DONE:
-    write_step(run, W_COMMIT);
+    write_end(run, 0, NULL);
     return;
-  case W_COMMIT: {
-    uint64_t now = uv_hrtime();
-    rt_log_info("match run %" PRId64 " of roundtable %" PRId64 " succeeded: %s; solve: %zu"
-                " candidate pairs, %zu round(s), %zu pairs brought back, %zu rows rescanned, %zu"
-                " augmentations; load %.1f ms, compute %.1f ms, write %.1f ms",
-                run->id, run->roundtable_id, run->stats_json, run->stats.candidate_edges,
-                run->stats.rounds, run->stats.added_edges, run->stats.rescanned_needs,
-                run->stats.augmentations, (double)(run->t_loaded - run->t_start) / 1e6,
-                (double)(run->t_computed - run->t_loaded) / 1e6,
-                (double)(now - run->t_computed) / 1e6);
-    run_close(run);
-    return;
-  }
   }
 }
 
-static void on_write_conn(int status, rt_db_conn_t *conn, void *data) {
+static void write_body(rt_db_tx_t *tx, rt_db_conn_t *conn, void *data) {
+  rt_match_run_t *run = data;
+  if (rt_db_tx_attempt(tx) > 1)
+    rt_log_info("match run %" PRId64 ": writing again after a conflict (attempt %d)", run->id,
+                rt_db_tx_attempt(tx));
+  run->tx = tx;
+  run->conn = conn;
+  write_step(run, W_LOCK);
+}
+
+static void write_done(int status, const rt_db_result_t *res, void *data) {
   rt_match_run_t *run = data;
   if (status) {
-    run_fail(run, "no database connection to write the results: %s", rt_strerror(status));
+    run_fail(run, "the results could not be written: %s%s%s", rt_strerror(status),
+             res && *rt_db_result_message(res) ? ": " : "", res ? rt_db_result_message(res) : "");
     return;
   }
-  run->conn = conn;
-  write_step(run, W_BEGIN);
+  uint64_t now = uv_hrtime();
+  rt_log_info("match run %" PRId64 " of roundtable %" PRId64 " succeeded: %s; solve: %zu"
+              " candidate pairs, %zu round(s), %zu pairs brought back, %zu rows rescanned, %zu"
+              " augmentations; load %.1f ms, compute %.1f ms, write %.1f ms",
+              run->id, run->roundtable_id, run->stats_json, run->stats.candidate_edges,
+              run->stats.rounds, run->stats.added_edges, run->stats.rescanned_needs,
+              run->stats.augmentations, (double)(run->t_loaded - run->t_start) / 1e6,
+              (double)(run->t_computed - run->t_loaded) / 1e6,
+              (double)(now - run->t_computed) / 1e6);
+  run_close(run);
 }
 
 /* Ends a run that was asked to stop: one lost to another process writes nothing; the others
@@ -441,7 +466,7 @@ static int on_engine_progress(void *ctx, double fraction) {
 static int render_rows(rt_match_run_t *run, const rt_match_instance_t *inst,
                        const rt_match_result_t *res) {
   rt_buf_t *need = &run->cols[0], *offer = &run->cols[1], *score = &run->cols[2];
-  rt_buf_t *breakdown = &run->cols[3];
+  rt_buf_t *breakdown = &run->cols[3], *locked = &run->cols[4];
   size_t n = res->n_proposals;
   int rc = rt_buf_reserve(need, 16 + n * 12);
   if (!rc)
@@ -450,8 +475,10 @@ static int render_rows(rt_match_run_t *run, const rt_match_instance_t *inst,
     rc = rt_buf_reserve(score, 16 + n * 24);
   if (!rc)
     rc = rt_buf_reserve(breakdown, 16 + n * 400);
-  for (int c = 0; c < 3 && !rc; c++)
-    rc = rt_buf_puts(&run->cols[c], "{");
+  if (!rc)
+    rc = rt_buf_reserve(locked, 16 + n * 2);
+  for (int c = 0; c < 5 && !rc; c++)
+    rc = c == 3 ? 0 : rt_buf_puts(&run->cols[c], "{");
   for (size_t i = 0; i < n && !rc; i++) {
     const rt_match_proposal_t *p = &res->proposals[i];
     const char *sep = i ? "," : "";
@@ -465,14 +492,37 @@ static int render_rows(rt_match_run_t *run, const rt_match_instance_t *inst,
       rc = rt_buf_puts(score, sep);
     if (!rc)
       rc = rt__number_json(score, p->score);
+    if (!rc)
+      rc = rt_buf_printf(locked, "%s%c", sep, p->locked ? 't' : 'f');
     if (!rc && i)
       rc = rt_buf_puts(breakdown, "\n");
     if (!rc)
       rc = rt__breakdown_json(breakdown, &bd);
   }
-  for (int c = 0; c < 3 && !rc; c++)
-    rc = rt_buf_puts(&run->cols[c], "}");
+  for (int c = 0; c < 5 && !rc; c++)
+    rc = c == 3 ? 0 : rt_buf_puts(&run->cols[c], "}");
   return rc;
+}
+
+/* What became of the organizers' locks, for the run's stats. */
+static int render_locks(rt_match_run_t *run, const rt_match_result_t *res) {
+  rt_buf_t b;
+  rt_buf_init(&b, 0);
+  int rc = rt_buf_printf(&b, "{\"honoured\":%zu,\"refused\":[", res->n_locks_honoured);
+  for (size_t i = 0; i < res->n_refused_locks && !rc; i++) {
+    const rt_match_lock_refusal_t *x = &res->refused_locks[i];
+    rc = rt_buf_printf(
+        &b, "%s{\"need_id\":\"%" PRId64 "\",\"offer_id\":\"%" PRId64 "\",\"reason\":\"%s\"}",
+        i ? "," : "", x->need_id, x->offer_id, rt_match_reason_name(x->reason));
+  }
+  if (!rc)
+    rc = rt_buf_puts(&b, "]}");
+  if (rc) {
+    rt_buf_free(&b);
+    return rc;
+  }
+  run->locks_json = b.data; /* stolen */
+  return 0;
 }
 
 static void run_work(uv_work_t *w) {
@@ -482,12 +532,22 @@ static void run_work(uv_work_t *w) {
   rt_match_result_t result;
   memset(&result, 0, sizeof(result));
   int rc = rt__snapshot_build(run->snap, &inst, run->err, sizeof(run->err));
+  if (!rc && run->snap->n_locked) { /* the snapshot goes; its locks are needed below */
+    run->locked = malloc(run->snap->n_locked * sizeof(rt_match_pair_t));
+    rc = run->locked ? 0 : RT_ENOMEM;
+    if (run->locked) {
+      memcpy(run->locked, run->snap->locked, run->snap->n_locked * sizeof(rt_match_pair_t));
+      run->n_locked = run->snap->n_locked;
+    }
+  }
   rt__snapshot_free(run->snap); /* the instance keeps what it needs */
   run->snap = NULL;
   if (!rc) {
     set_progress(run, 0.05);
     rt_match_assign_opts_t opts = {
         .min_score = run->min_score,
+        .locked = run->locked,
+        .n_locked = run->n_locked,
         .progress = on_engine_progress,
         .progress_ctx = run,
     };
@@ -495,6 +555,8 @@ static void run_work(uv_work_t *w) {
     if (rc && !run->err[0])
       snprintf(run->err, sizeof(run->err), "%s", rt_strerror(rc));
   }
+  if (!rc && run->n_locked)
+    rc = render_locks(run, &result);
   if (!rc) {
     run->stats = result.stats;
     rc = render_rows(run, inst, &result);
@@ -524,7 +586,7 @@ static void run_after_work(uv_work_t *w, int status) {
   }
   if (set_state(run, RUN_WRITING))
     return;
-  int rc = rt_db_acquire(run->worker->pool, on_write_conn, run);
+  int rc = rt_db_tx_begin(run->worker->pool, NULL, run->actor, write_body, write_done, run);
   if (rc)
     run_fail(run, "no database connection to write the results: %s", rt_strerror(rc));
 }
@@ -562,10 +624,15 @@ static void on_snapshot(int status, rt_snapshot_outcome_t outcome, rt_snapshot_t
 
 /* Starts a queued run in the background; the run records its own failures. */
 static int run_start(rt_api_worker_t *worker, int64_t id, int64_t roundtable_id,
-                     const rt_match_weights_t *weights, double min_score) {
+                     const rt_match_weights_t *weights, double min_score, const char *actor) {
   rt_match_run_t *run = calloc(1, sizeof(*run));
   if (!run)
     return RT_ENOMEM;
+  run->actor = actor ? strdup(actor) : NULL;
+  if (!run->actor) {
+    free(run);
+    return RT_ENOMEM;
+  }
   run->worker = worker;
   run->state = RUN_LOADING;
   run->id = id;
@@ -574,7 +641,7 @@ static int run_start(rt_api_worker_t *worker, int64_t id, int64_t roundtable_id,
   snprintf(run->rt_text, sizeof(run->rt_text), "%" PRId64, roundtable_id);
   run->weights = *weights;
   run->min_score = min_score;
-  for (int c = 0; c < 4; c++)
+  for (int c = 0; c < 5; c++)
     rt_buf_init(&run->cols[c], 0);
   atomic_init(&run->progress_ppm, 0);
   atomic_init(&run->cancel, CANCEL_NONE);
@@ -612,8 +679,7 @@ void rt__match_runs_shutdown(rt_api_worker_t *worker, void (*done)(void *arg), v
 typedef struct create_ctx {
   rt_api_call_t *call;
   int64_t roundtable_id;
-  rt_match_weights_t weights;
-  double min_score;
+  rt_match_run_input_t in;
   char *params_json;
   char stale[24];
 } create_ctx_t;
@@ -624,8 +690,9 @@ static uint64_t stale_ms(const rt_api_call_t *call) {
 }
 
 /* The body: {"min_score": 0..1, "weights": {criterion: w >= 0}}, both optional. */
-static int decode(json_t *body, rt_field_errors_t *errs, create_ctx_t *ctx) {
+int rt__match_run_decode(json_t *body, rt_field_errors_t *errs, rt_match_run_input_t *in) {
   static const char *const known[] = {"min_score", "weights", NULL};
+  in->min_score = 0;
   if (body)
     rt__v_unknown(body, known, errs);
   json_t *v = body ? json_object_get(body, "min_score") : NULL;
@@ -634,7 +701,7 @@ static int decode(json_t *body, rt_field_errors_t *errs, create_ctx_t *ctx) {
     if (!json_is_number(v) || !(d >= 0 && d <= 1))
       rt__field_error(errs, "min_score", "must be a number from 0 to 1");
     else
-      ctx->min_score = d;
+      in->min_score = d;
   }
   const char *names[RT_MATCH_CRITERIA];
   double values[RT_MATCH_CRITERIA];
@@ -669,7 +736,7 @@ static int decode(json_t *body, rt_field_errors_t *errs, create_ctx_t *ctx) {
   if (rt__field_errors_any(errs))
     return -1;
   char err[160];
-  if (rt_match_weights_make(&ctx->weights, names, values, n, err, sizeof(err))) {
+  if (rt_match_weights_make(&in->weights, names, values, n, err, sizeof(err))) {
     rt__field_error(errs, "weights", "%s", err);
     return -1;
   }
@@ -682,13 +749,13 @@ static char *params_json(rt_arena_t *arena, const create_ctx_t *ctx) {
   rt_buf_init(&b, 0);
   int rc = rt_buf_puts(&b, "{\"min_score\":");
   if (!rc)
-    rc = rt__number_json(&b, ctx->min_score);
+    rc = rt__number_json(&b, ctx->in.min_score);
   if (!rc)
     rc = rt_buf_puts(&b, ",\"weights\":{");
   for (int c = 0; c < RT_MATCH_CRITERIA && !rc; c++) {
     rc = rt_buf_printf(&b, "%s\"%s\":", c ? "," : "", rt_match_criterion_name(c));
     if (!rc)
-      rc = rt__number_json(&b, rt_match_weight(&ctx->weights, c));
+      rc = rt__number_json(&b, rt_match_weight(&ctx->in.weights, c));
   }
   if (!rc)
     rc = rt_buf_puts(&b, "}}");
@@ -740,8 +807,8 @@ static void on_inserted(int status, const rt_db_result_t *res, void *data) {
     return;
   }
   int64_t id = strtoll(rt_db_result_value(res, 0, 2), NULL, 10);
-  int rc =
-      run_start(rt__api_worker(call->req), id, ctx->roundtable_id, &ctx->weights, ctx->min_score);
+  int rc = run_start(rt__api_worker(call->req), id, ctx->roundtable_id, &ctx->in.weights,
+                     ctx->in.min_score, rt__audit_actor(call));
   if (rc) {
     /* Queued but not started: record it failed, so that the roundtable is free again. */
     run_fail_detached(rt__api_worker(call->req), id);
@@ -806,10 +873,10 @@ void rt__match_runs_create(rt_api_call_t *call) {
     json_t *body = rt__input_body(call);
     if (!body)
       return;
-    bad = decode(body, &errs, ctx);
+    bad = rt__match_run_decode(body, &errs, &ctx->in);
     json_decref(body);
   } else {
-    bad = decode(NULL, &errs, ctx);
+    bad = rt__match_run_decode(NULL, &errs, &ctx->in);
   }
   if (bad) {
     rt__problem_with_errors(call->req, 422, "Unprocessable Content",

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "decoders.h"
 #include "matching.h"
 #include "reference.h"
 #include "resource.h"
@@ -25,7 +26,7 @@
 #define MATCH_JSON                                                                                 \
   "json_build_object('id', m.id::text, 'roundtable_id', m.roundtable_id::text,"                    \
   " 'run_id', m.run_id::text, 'need_id', m.need_id::text, 'offer_id', m.offer_id::text,"           \
-  " 'score', m.score, 'breakdown', m.breakdown, 'status', m.status,"                               \
+  " 'score', m.score, 'breakdown', m.breakdown, 'locked', m.locked, 'status', m.status,"           \
   " 'state_decision', m.state_decision, 'provider_decision', m.provider_decision,"                 \
   " 'created_at', rt_ts(m.created_at), 'updated_at', rt_ts(m.updated_at),"                         \
   " 'decided_at', rt_ts(m.decided_at),"                                                            \
@@ -574,6 +575,18 @@ static void decide_done(int status, const rt_db_result_t *res, void *data) {
     decide_respond(ctx, 200, NULL);
 }
 
+int rt__decision_decode(json_t *body, rt_field_errors_t *errs, rt_decision_input_t *in) {
+  static const char *const known[] = {"decision", "side", NULL};
+  static const char *const decisions[] = {"accept", "decline", NULL};
+  static const char *const sides[] = {"state", "provider", NULL};
+  in->decision = in->side = NULL;
+  rt__v_unknown(body, known, errs);
+  rt__v_enum(body, "decision", "decision", 0, decisions, errs, &in->decision);
+  if (rt__v_enum(body, "side", "side", 0, sides, errs, &in->side) <= 0)
+    in->side = NULL;
+  return rt__field_errors_any(errs) ? -1 : 0;
+}
+
 void rt__matches_decide(rt_api_call_t *call) {
   int64_t id = rt__path_id(call, 0);
   if (!id)
@@ -592,13 +605,12 @@ void rt__matches_decide(rt_api_call_t *call) {
   ctx->id_text = rt__id_text(call, id);
   /* What the body says on its own is checked first; what depends on the match (is it yours,
    * is the decision there, may you name the side) once it is found. */
-  static const char *const known[] = {"decision", "side", NULL};
-  static const char *const decisions[] = {"accept", "decline", NULL};
-  static const char *const sides[] = {"state", "provider", NULL};
   rt_field_errors_t errs = {0};
-  rt__v_unknown(body, known, &errs);
-  rt__v_enum(body, "decision", "decision", 0, decisions, &errs, &ctx->decision);
-  ctx->side_given = rt__v_enum(body, "side", "side", 0, sides, &errs, &ctx->side) > 0;
+  rt_decision_input_t in;
+  rt__decision_decode(body, &errs, &in);
+  ctx->decision = in.decision;
+  ctx->side = in.side;
+  ctx->side_given = in.side != NULL;
   json_decref(body); /* the values point into the static tables */
   if (rt__field_errors_any(&errs)) {
     rt__problem_with_errors(call->req, 422, "Unprocessable Content", "The decision is not valid.",

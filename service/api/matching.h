@@ -15,6 +15,12 @@ void rt__match_runs_get(rt_api_call_t *call);
 /* GET /roundtables/{id}/match-runs: the roundtable's runs, newest first. */
 void rt__match_runs_list(rt_api_call_t *call);
 
+/* POST /pair-rules, GET /pair-rules, DELETE /pair-rules/{id} (pair_rules.c): organizers' locks
+ * and vetoes, the parties' "no thanks". */
+void rt__pair_rules_create(rt_api_call_t *call);
+void rt__pair_rules_list(rt_api_call_t *call);
+void rt__pair_rules_delete(rt_api_call_t *call);
+
 /* GET /matches, GET /matches/{id}, POST /matches/{id}/decision. */
 void rt__matches_list(rt_api_call_t *call);
 void rt__matches_get(rt_api_call_t *call);

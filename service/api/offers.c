@@ -3,6 +3,7 @@
 #include "offers.h"
 
 #include "postings.h"
+#include "resource.h"
 
 static const char *const kinds[] = {"training",  "technical_assistance", "funding", "equipment",
                                     "mentoring", "policy_advice",        NULL};
@@ -56,7 +57,23 @@ const rt_posting_kind_t rt__offer_kind = {
     /* offers open to the region: no restriction, or the region named */
     .region_filter = {"(x.regions = '{}' OR x.regions @> ARRAY[$", "::text])"},
     .extra_enum_filters = extra_filters,
+    /* how many offers and agreed partnerships it overlaps (sql/012_offer_overlaps.sql) */
+    .created_header = "Roundtable-Overlaps",
+    .created_header_sql = "rt_offer_overlaps(x.roundtable_id, x.id, x.themes, x.regions,"
+                          " x.countries, 0) ->> 'total'",
 };
+
+/* GET /offers/{id}/overlaps: the same, at any time, up to 50. */
+void rt__offers_overlaps(rt_api_call_t *call) {
+  int64_t id = rt__path_id(call, 0);
+  if (!id)
+    return;
+  static const char sql[] =
+      "SELECT (rt_offer_overlaps(roundtable_id, id, themes, regions, countries, 50)"
+      " || jsonb_build_object('next_cursor', null))::text FROM offers WHERE id = $1";
+  const char *params[] = {rt__id_text(call, id)};
+  rt__exec_row(call, 200, sql, 1, params);
+}
 
 void rt__offers_create(rt_api_call_t *call) { rt__postings_create(call, &rt__offer_kind); }
 void rt__offers_list(rt_api_call_t *call) { rt__postings_list(call, &rt__offer_kind); }

@@ -3,6 +3,7 @@
  * its own participant (not its kind or country). */
 #include <string.h>
 
+#include "decoders.h"
 #include "participants.h"
 #include "reference.h"
 #include "resource.h"
@@ -87,6 +88,12 @@ static int decode(rt_api_call_t *call, json_t *body, int creating, rt_field_erro
   /* Values borrow from body; the caller drops it before the statement runs. */
   rt__own_strings(arena, in->values, F_COUNT, errs);
   return rt__field_errors_any(errs) ? -1 : 0;
+}
+
+int rt__participant_decode_check(rt_api_call_t *call, json_t *body, int creating,
+                                 rt_field_errors_t *errs) {
+  participant_input_t in;
+  return decode(call, body, creating, errs, &in);
 }
 
 static void create_ready(rt_api_call_t *call) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "decoders.h"
 
 #define MAX_FIELDS 24
 /* Parameters ahead of the fields: id or roundtable, participant, status (see below). */
@@ -179,6 +180,12 @@ static int decode(rt_api_call_t *call, const rt_posting_kind_t *kind, json_t *bo
   return rt__field_errors_any(errs) ? -1 : 0;
 }
 
+int rt__posting_decode_check(rt_api_call_t *call, const rt_posting_kind_t *kind, json_t *body,
+                             int creating, rt_field_errors_t *errs) {
+  posting_input_t in;
+  return decode(call, kind, body, creating, errs, &in);
+}
+
 static void refuse(rt_api_call_t *call, rt_field_errors_t *errs, const rt_posting_kind_t *kind) {
   char detail[96];
   snprintf(detail, sizeof(detail), "The %s is not valid.", kind->singular);
@@ -222,6 +229,12 @@ static void on_created(int status, const rt_db_result_t *res, void *data) {
   if (!rt_db_result_value(res, 0, 1)) {
     rt_http_respond_problem(call->req, 409, "Conflict",
                             "The roundtable is closed; it takes no new postings.");
+    return;
+  }
+  const char *header = rt_db_result_value(res, 0, 2);
+  if (ctx->kind->created_header && header &&
+      rt_http_add_header(call->req, ctx->kind->created_header, header)) {
+    rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
     return;
   }
   rt_http_respond(call->req, 201, "application/json", rt_db_result_value(res, 0, 1),
@@ -270,9 +283,11 @@ static void create_ready(rt_api_call_t *call, const rt_posting_kind_t *kind) {
          : rt_arena_printf(arena,
                            "WITH r AS (SELECT status FROM roundtables WHERE id = $1 FOR SHARE),"
                            " ins AS (INSERT INTO %s AS x (%s) SELECT %s FROM r"
-                           " WHERE r.status <> 'closed' RETURNING %s)"
-                           " SELECT (SELECT status FROM r), (SELECT * FROM ins)",
-                           kind->table, cols.data, vals.data, kind->json_sql);
+                           " WHERE r.status <> 'closed' RETURNING %s AS json, %s AS header)"
+                           " SELECT (SELECT status FROM r), (SELECT json FROM ins),"
+                           " (SELECT header FROM ins)",
+                           kind->table, cols.data, vals.data, kind->json_sql,
+                           kind->created_header_sql ? kind->created_header_sql : "NULL::text");
   rt_buf_free(&cols);
   rt_buf_free(&vals);
   if (!sql) {

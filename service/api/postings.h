@@ -53,6 +53,8 @@ typedef struct rt_posting_kind_s {
   /* The region filter on x: SQL before and after the region's parameter number. */
   const char *region_filter[2];
   const char *const *extra_enum_filters; /* more query names equal to an enum column */
+  /* Optional: a header of the answer to a POST, and its value as SQL on row alias x. */
+  const char *created_header, *created_header_sql;
 } rt_posting_kind_t;
 
 extern const rt_posting_kind_t rt__need_kind;

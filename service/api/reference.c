@@ -50,19 +50,20 @@ static char *copy(char **cursor, const char *s) {
   return p;
 }
 
-static rt_reference_t *reference_build(const rt_db_result_t *res) {
-  int rows = rt_db_result_rows(res);
+static rt_reference_t *reference_build(const rt_ref_row_t *rows, size_t nrows) {
   size_t text = 0;
-  for (int r = 0; r < rows; r++)
-    for (int c = 1; c <= 4; c++)
-      text += rt_db_result_length(res, r, c) + 1;
+  for (size_t r = 0; r < nrows; r++) {
+    const char *cols[] = {rows[r].code, rows[r].extra, rows[r].name_en, rows[r].name_zh};
+    for (int c = 0; c < 4; c++)
+      text += (cols[c] ? strlen(cols[c]) : 0) + 1;
+  }
   rt_reference_t *ref = calloc(1, sizeof(*ref) + text);
   if (!ref)
     return NULL;
   char *cursor = (char *)(ref + 1);
   size_t counts[RT_REF_KIND_COUNT] = {0};
-  for (int r = 0; r < rows; r++) {
-    int k = atoi(rt_db_result_value(res, r, 0));
+  for (size_t r = 0; r < nrows; r++) {
+    int k = rows[r].kind;
     if (k >= 0 && k < RT_REF_KIND_COUNT)
       counts[k]++;
   }
@@ -76,15 +77,15 @@ static rt_reference_t *reference_build(const rt_db_result_t *res) {
     }
   }
   json_t *themes = json_array();
-  for (int r = 0; r < rows; r++) {
-    int k = atoi(rt_db_result_value(res, r, 0));
-    if (k < 0 || k >= RT_REF_KIND_COUNT)
+  for (size_t r = 0; r < nrows; r++) {
+    int k = rows[r].kind;
+    if (k < 0 || k >= RT_REF_KIND_COUNT || !rows[r].code || !rows[r].name_en || !rows[r].name_zh)
       continue;
     rt_ref_entry_t e = {
-        .code = copy(&cursor, rt_db_result_value(res, r, 1)),
-        .extra = copy(&cursor, rt_db_result_value(res, r, 2)),
-        .name_en = copy(&cursor, rt_db_result_value(res, r, 3)),
-        .name_zh = copy(&cursor, rt_db_result_value(res, r, 4)),
+        .code = copy(&cursor, rows[r].code),
+        .extra = copy(&cursor, rows[r].extra),
+        .name_en = copy(&cursor, rows[r].name_en),
+        .name_zh = copy(&cursor, rows[r].name_zh),
     };
     if (k == RT_REF_THEME) {
       ref->all_themes[ref->all_themes_count++] = e;
@@ -92,6 +93,8 @@ static rt_reference_t *reference_build(const rt_db_result_t *res) {
                                               e.extra, "name", "en", e.name_en, "zh", e.name_zh));
       if (!e.extra)
         continue; /* parents are not valid codes for a need or an offer */
+    } else if (k == RT_REF_COUNTRY && !e.extra) {
+      continue; /* every country is in a region: validators rely on it */
     }
     ref->entries[k][ref->count[k]++] = e;
   }
@@ -108,12 +111,10 @@ static rt_reference_t *reference_build(const rt_db_result_t *res) {
   return ref;
 }
 
-/* Builds and publishes the data from the rows of load_sql; 0, or RT_EINVAL when they hold no
- * themes (the database needs migrating) or memory ran out. */
-static int reference_adopt(const rt_db_result_t *res) {
+int rt__reference_adopt_rows(const rt_ref_row_t *rows, size_t nrows) {
   if (atomic_load(&current))
     return 0;
-  rt_reference_t *ref = reference_build(res);
+  rt_reference_t *ref = reference_build(rows, nrows);
   if (!ref)
     return RT_EINVAL;
   /* Two threads may load at once; the first to publish wins. */
@@ -125,6 +126,30 @@ static int reference_adopt(const rt_db_result_t *res) {
   pthread_mutex_unlock(&publish_lock);
   reference_destroy(ref);
   return 0;
+}
+
+/* Builds and publishes the data from the rows of load_sql, through the same path as any
+ * other table of rows; 0, or RT_EINVAL when they hold no themes (the database needs
+ * migrating) or memory ran out. */
+static int reference_adopt(const rt_db_result_t *res) {
+  if (atomic_load(&current))
+    return 0;
+  int n = rt_db_result_rows(res);
+  rt_ref_row_t *rows = calloc((size_t)n + 1, sizeof(*rows));
+  if (!rows)
+    return RT_EINVAL;
+  for (int r = 0; r < n; r++) {
+    rows[r] = (rt_ref_row_t){
+        .kind = rt_db_result_value(res, r, 0) ? atoi(rt_db_result_value(res, r, 0)) : -1,
+        .code = rt_db_result_value(res, r, 1),
+        .extra = rt_db_result_value(res, r, 2),
+        .name_en = rt_db_result_value(res, r, 3),
+        .name_zh = rt_db_result_value(res, r, 4),
+    };
+  }
+  int rc = rt__reference_adopt_rows(rows, (size_t)n);
+  free(rows);
+  return rc;
 }
 
 typedef struct load_ctx {

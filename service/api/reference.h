@@ -44,6 +44,20 @@ void rt__reference_ready(rt_api_call_t *call, void (*next)(rt_api_call_t *call))
 int rt__reference_load(rt_db_pool_t *pool, void (*done)(int status, void *data), void *data) RT_WUR;
 /* The loaded data; only valid inside a continuation of rt__reference_ready. */
 const rt_reference_t *rt__reference(void);
+/* One row of reference data (borrowed strings): what load_sql reads from the migrations' tables.
+ * extra is a theme's parent (NULL for a parent) or a country's region. */
+typedef struct rt_ref_row_s {
+  int kind; /* rt_ref_kind_t */
+  const char *code;
+  const char *extra;
+  const char *name_en;
+  const char *name_zh;
+} rt_ref_row_t;
+/* Builds and publishes the data from rows (copied) unless some is published already: the one
+ * path the database's rows take too, open to a caller that has its rows in memory (the
+ * fuzzers, which have no database). 0, or RT_EINVAL when there are no child themes or memory
+ * ran out. */
+int rt__reference_adopt_rows(const rt_ref_row_t *rows, size_t nrows) RT_WUR;
 /* Frees the data at process exit. */
 void rt__reference_free(void);
 

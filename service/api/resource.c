@@ -243,7 +243,7 @@ void rt__exec_no_content(rt_api_call_t *call, const char *sql, int nparams,
   }
   ctx->call = call;
   ctx->missing = missing;
-  int rc = rt_db_exec(rt__api_pool(call), sql, nparams, params, on_no_content, ctx);
+  int rc = rt__api_write(call, sql, nparams, params, on_no_content, ctx);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }

@@ -37,8 +37,9 @@ void rt__exec_row(rt_api_call_t *call, int http_status, const char *sql, int npa
 void rt__exec_list(rt_api_call_t *call, const rt_page_t *page, const char *sql, int nparams,
                    const char *const *params);
 
-/* Runs sql (params borrowed), which returns a row when it changed something: 204, else 404
- * with the detail missing (static). */
+/* Runs the write sql (params borrowed) as rt__api_write does (audited, retried on a
+ * conflict); it returns a row when it changed something: 204, else 404 with the detail
+ * missing (static). */
 void rt__exec_no_content(rt_api_call_t *call, const char *sql, int nparams,
                          const char *const *params, const char *missing);
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "decoders.h"
 #include "resource.h"
 #include "roundtables.h"
 
@@ -58,6 +59,12 @@ static int decode(rt_arena_t *arena, json_t *body, int creating, rt_field_errors
   /* Values borrow from body; the caller drops it before the statement runs. */
   rt__own_strings(arena, in->values, F_COUNT, errs);
   return rt__field_errors_any(errs) ? -1 : 0;
+}
+
+int rt__roundtable_decode_check(rt_arena_t *arena, json_t *body, int creating,
+                                rt_field_errors_t *errs) {
+  roundtable_input_t in;
+  return decode(arena, body, creating, errs, &in);
 }
 
 void rt__roundtables_create(rt_api_call_t *call) {

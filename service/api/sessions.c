@@ -16,6 +16,8 @@
 #include <strings.h>
 
 #include "accounts.h"
+#include "audit.h"
+#include "decoders.h"
 #include "participants.h"
 #include "resource.h"
 
@@ -225,7 +227,7 @@ static void on_checked(rt_api_call_t *call, rt_password_job_t *job) {
         " window_start = CASE WHEN f.window_start > now() - interval '1 hour' THEN f.window_start"
         " ELSE now() END, last_failure_at = now()";
     const char *params[] = {ctx->email, ctx->address};
-    rc = rt_db_exec(rt__api_pool(call), sql, 2, params, on_failure_recorded, ctx);
+    rc = rt__api_write(call, sql, 2, params, on_failure_recorded, ctx);
   } else if (rt__secret_generate(RT_SESSION_PREFIX, ctx->secret, sizeof(ctx->secret))) {
     rt_http_respond_problem(call->req, 500, "Internal Server Error", "No randomness available.");
     return;
@@ -249,7 +251,7 @@ static void on_checked(rt_api_call_t *call, rt_password_job_t *job) {
     rt__token_hash_hex(ctx->secret, RT_TOKEN_LEN, hash);
     const char *params[] = {ctx->account_id,  hash,      lifetime, ctx->address,
                             user_agent(call), ctx->email};
-    rc = rt_db_exec(rt__api_pool(call), sql, 6, params, on_session_created, ctx);
+    rc = rt__api_write(call, sql, 6, params, on_session_created, ctx);
   }
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
@@ -283,6 +285,14 @@ static void on_account(int status, const rt_db_result_t *res, void *data) {
       known ? rt_arena_strdup(&call->req->arena, rt_db_result_value(res, 0, 1)) : NULL;
   ctx->job.stored =
       known ? rt_arena_strdup(&call->req->arena, rt_db_result_value(res, 0, 2)) : NULL;
+  /* The audit log names the account signing in (a known email) as the session's actor. */
+  if (known) {
+    call->who.account_id = strtoll(ctx->account_id ? ctx->account_id : "0", NULL, 10);
+    call->who.participant_id =
+        strtoll(rt_db_result_value(res, 0, 4) ? rt_db_result_value(res, 0, 4) : "0", NULL, 10);
+    if (rt__role_parse(rt_db_result_value(res, 0, 3), &call->who.role))
+      call->who.role = 0;
+  }
   if (known && (!ctx->account_id || !ctx->job.stored)) {
     sodium_memzero(ctx->job.password, ctx->job.len);
     rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
@@ -291,22 +301,34 @@ static void on_account(int status, const rt_db_result_t *res, void *data) {
   (void)rt__password_run(&ctx->job);
 }
 
-void rt__session_create(rt_api_call_t *call) {
+int rt__signin_decode(json_t *body, rt_field_errors_t *errs, rt_signin_input_t *in) {
   static const char *const known[] = {"email", "password", NULL};
+  memset(in, 0, sizeof(*in));
+  rt__v_unknown(body, known, errs);
+  rt__v_string(body, "email", "email", 1, 1, 254, errs, &in->email);
+  json_t *pw = json_object_get(body, "password");
+  if (!pw) {
+    rt__field_error(errs, "password", "is required");
+  } else if (!json_is_string(pw)) {
+    rt__field_error(errs, "password", "must be a string");
+  } else if (json_string_length(pw) > RT_PASSWORD_MAX_BYTES) {
+    rt__field_error(errs, "password", "must be at most %d bytes", RT_PASSWORD_MAX_BYTES);
+  } else {
+    in->password = json_string_value(pw);
+    in->password_len = json_string_length(pw);
+  }
+  return rt__field_errors_any(errs) ? -1 : 0;
+}
+
+void rt__session_create(rt_api_call_t *call) {
   json_t *body = rt__input_body(call);
   if (!body)
     return;
   rt_field_errors_t errs = {0};
+  rt_signin_input_t in;
   const char *email = NULL;
-  rt__v_unknown(body, known, &errs);
-  rt__v_string(body, "email", "email", 1, 1, 254, &errs, &email);
-  json_t *pw = json_object_get(body, "password");
-  if (!pw)
-    rt__field_error(&errs, "password", "is required");
-  else if (!json_is_string(pw))
-    rt__field_error(&errs, "password", "must be a string");
-  else if (json_string_length(pw) > RT_PASSWORD_MAX_BYTES)
-    rt__field_error(&errs, "password", "must be at most %d bytes", RT_PASSWORD_MAX_BYTES);
+  if (rt__signin_decode(body, &errs, &in) == 0)
+    email = in.email;
   if (rt__field_errors_any(&errs)) {
     json_decref(body);
     rt__problem_with_errors(call->req, 422, "Unprocessable Content",
@@ -315,14 +337,14 @@ void rt__session_create(rt_api_call_t *call) {
   }
   rt_arena_t *arena = &call->req->arena;
   signin_ctx_t *ctx = rt_arena_alloc(arena, sizeof(*ctx));
-  size_t pwlen = json_string_length(pw);
+  size_t pwlen = in.password_len;
   char *pwcopy = rt_arena_alloc(arena, pwlen + 1);
   if (ctx) {
     memset(ctx, 0, sizeof(*ctx));
     ctx->email = rt_arena_strdup(arena, email);
   }
   if (pwcopy)
-    memcpy(pwcopy, json_string_value(pw), pwlen + 1);
+    memcpy(pwcopy, in.password, pwlen + 1);
   json_decref(body);
   if (!ctx || !pwcopy || !ctx->email) {
     rt_http_respond_problem(call->req, 500, "Internal Server Error", "Out of memory.");
@@ -339,7 +361,8 @@ void rt__session_create(rt_api_call_t *call) {
   /* One row whatever the email: the seconds to wait (0: none), then the account if any. */
   static const char sql[] =
       "SELECT greatest(rt_sign_in_wait('email:' || lower($1), " EMAIL_FAILURES_FREE "),"
-      " rt_sign_in_wait('address:' || $2, " ADDRESS_FAILURES_FREE ")), a.id, a.password_hash"
+      " rt_sign_in_wait('address:' || $2, " ADDRESS_FAILURES_FREE ")), a.id, a.password_hash,"
+      " a.role, a.participant_id"
       " FROM (SELECT 1) one LEFT JOIN accounts a ON lower(a.email) = lower($1)"
       " AND a.disabled_at IS NULL";
   const char *params[] = {ctx->email, ctx->address};
@@ -401,7 +424,7 @@ void rt__session_delete(rt_api_call_t *call) {
   static const char sql[] = "UPDATE sessions SET revoked_at = coalesce(revoked_at, now())"
                             " WHERE id = $1";
   const char *params[] = {rt__id_text(call, call->who.session_id)};
-  int rc = rt_db_exec(rt__api_pool(call), sql, 1, params, on_signed_out, call);
+  int rc = rt__api_write(call, sql, 1, params, on_signed_out, call);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }

@@ -70,6 +70,7 @@ enum {
   N_AGREED,
   N_COLS
 };
+_Static_assert(N_COLS == RT_SNAP_NEED_COLS, "snapshot.h names the layout");
 
 static const char offers_sql[] =
     "SELECT o.id, o.participant_id, o.title, o.description, array_to_string(o.themes, ','),"
@@ -97,13 +98,17 @@ enum {
   O_COUNTRIES,
   O_COLS
 };
+_Static_assert(O_COLS == RT_SNAP_OFFER_COLS, "snapshot.h names the layout");
 
 /* Agreed (and completed) pairs use up capacity; declined pairs are never feasible. */
 static const char pairs_sql[] =
     "SELECT 'a', m.need_id, m.offer_id FROM matches m"
     " WHERE m.roundtable_id = $1 AND m.status IN ('agreed', 'completed')"
     " UNION ALL SELECT 'd', d.need_id, d.offer_id FROM declined_pairs d"
-    " JOIN needs n ON n.id = d.need_id WHERE n.roundtable_id = $1";
+    " JOIN needs n ON n.id = d.need_id WHERE n.roundtable_id = $1"
+    /* vetoes and "no thanks" keep a pair out like a decline; locks go to the runs */
+    " UNION ALL SELECT CASE r.rule WHEN 'lock' THEN 'l' ELSE 'd' END, r.need_id, r.offer_id"
+    " FROM pair_rules r WHERE r.roundtable_id = $1";
 
 static void load_finish(load_ctx_t *ctx, int status, rt_snapshot_outcome_t outcome,
                         const rt_db_result_t *res) {
@@ -212,7 +217,7 @@ static void on_step(int status, const rt_db_result_t *res, void *data) {
     if (snap->request.focus == RT_SNAP_ROUNDTABLE && !snap->request.run_id) {
       snap->roundtable_id = snap->request.id;
       snprintf(ctx->rt_text, sizeof(ctx->rt_text), "%" PRId64, snap->roundtable_id);
-      send_step(ctx, STEP_NEEDS);
+      send_step(ctx, snap->request.caller_rows ? STEP_PAIRS : STEP_NEEDS);
     } else {
       send_step(ctx, STEP_HEAD);
     }
@@ -508,14 +513,22 @@ int rt__snapshot_build(rt_snapshot_t *snap, rt_match_instance_t **out, char *err
     o->open = true;
   }
   size_t n_agreed = 0, n_declined = 0;
-  for (int r = 0; r < pt->rows; r++)
-    n_agreed += pt->cells[(size_t)r * 3][0] == 'a';
-  rt_match_pair_t *agreed = pairs, *declined = pairs + n_agreed;
+  snap->n_locked = 0;
   for (int r = 0; r < pt->rows; r++) {
+    n_agreed += pt->cells[(size_t)r * 3][0] == 'a';
+    snap->n_locked += pt->cells[(size_t)r * 3][0] == 'l';
+  }
+  rt_match_pair_t *agreed = pairs, *declined = pairs + n_agreed;
+  snap->locked = rt_arena_alloc(a, (snap->n_locked + 1) * sizeof(rt_match_pair_t));
+  if (!snap->locked)
+    return RT_ENOMEM;
+  for (int r = 0, l = 0; r < pt->rows; r++) {
     char **row = pt->cells + (size_t)r * 3;
     rt_match_pair_t p = {num(row[1], 0), num(row[2], 0)};
     if (row[0][0] == 'a')
       *agreed++ = p;
+    else if (row[0][0] == 'l')
+      snap->locked[l++] = p;
     else
       declined[n_declined++] = p;
   }

@@ -22,6 +22,8 @@ typedef enum rt_snapshot_focus {
 } rt_snapshot_focus_t;
 
 #define RT_SNAP_MAX_EXTRA 8
+#define RT_SNAP_NEED_COLS 15
+#define RT_SNAP_OFFER_COLS 13
 
 typedef struct rt_snapshot_request_s {
   rt_snapshot_focus_t focus;
@@ -33,6 +35,11 @@ typedef struct rt_snapshot_request_s {
   /* Also the offers closed because agreed partnerships fill them: in the instance with no
    * capacity left, so that the engine can tell "fully taken" from "no offer at all". */
   int full_offers;
+  /* The caller reads the needs and offers in its extra statements and fills snap->needs and
+   * snap->offers itself before rt__snapshot_build, in the layouts of the statements it replaces
+   * (RT_SNAP_NEED_COLS, RT_SNAP_OFFER_COLS columns; snapshot.c lists them): the summary, which
+   * reads every need and offer anyway. RT_SNAP_ROUNDTABLE without a run only. */
+  int caller_rows;
   /* Further statements (borrowed, static) run in the same transaction after the pairs, each
    * with $1 = the roundtable's id; their rows land in snap->extra[i]. */
   const char *const *extra_sql;
@@ -58,6 +65,9 @@ typedef struct rt_snapshot_s {
   int64_t roundtable_id;
   rt_snapshot_table_t needs, offers, pairs;
   rt_snapshot_table_t extra[RT_SNAP_MAX_EXTRA]; /* request.extra_sql's rows */
+  /* set by rt__snapshot_build: the organizers' locks (a run's rt_match_assign_opts_t.locked) */
+  rt_match_pair_t *locked;
+  size_t n_locked;
 } rt_snapshot_t;
 
 /* status 0 or a negative code from the database (res, borrowed, may say more; NULL when the

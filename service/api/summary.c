@@ -1,9 +1,9 @@
 /* Summaries: GET /roundtables/{id}/summary?format=json|markdown|html|csv&lang=en|zh (any token)
- * and `roundtable summary`. Both read one REPEATABLE READ snapshot (the engine's rows of the open
- * needs without a partnership and of the open offers, plus the rows below), then, off the
- * event loop, count them, ask the engine why each unmet need has no partner, fill
+ * and `roundtable summary`. Both read one REPEATABLE READ snapshot (the rows below, each table
+ * once, and the snapshot's agreed and declined pairs), then, off the event loop, count them,
+ * pick the engine's rows out of them, ask the engine why each unmet need has no partner, fill
  * the summary document and render it (service/summary). docs/summaries.md says what each figure
- * means. */
+ * means and how it is made fast. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,57 +29,71 @@ static const char head_sql[] =
     " WHERE r.id = $1";
 enum { H_ID, H_TITLE, H_STARTS, H_ENDS, H_LOCATION, H_STATUS, H_NOW, H_RUN, H_RUN_END, H_MIN, H_W };
 
-/* Every counted need (not withdrawn) with its state, whether a proposed, agreed or completed
- * match holds it (matched) and whether an agreed or completed one does (agreed); the title only
- * for the unmatched ones, which the summary lists. The counts are made in C (fill_counts): one
- * pass over these rows is several times faster than grouping the unnested themes in SQL. */
+/* Every need of the roundtable and every counted offer (not withdrawn), each read once: their
+ * first columns are the engine's rows in the layouts of the snapshot's own statements
+ * (snapshot.c's needs_sql and offers_sql, whose reading the summary replaces: caller_rows), the
+ * rest what the summary lists. The engine's rows are picked in C (engine_rows), and so is
+ * everything counted: over the matches below, which needs a match holds, the capacity the
+ * matches use, the states' agreed partnerships and the partnerships by status (one pass beats
+ * three groupings of the matches table in SQL); over the needs and offers, the themes and
+ * regions (several times faster than grouping the unnested themes in SQL). */
 static const char need_rows_sql[] =
-    "SELECT n.id::text, n.participant_id::text, p.name, p.region, array_to_string(n.themes, ','),"
-    " n.status, lm.need_id IS NOT NULL, coalesce(lm.agreed, false),"
-    " CASE WHEN lm.need_id IS NULL THEN n.title END"
+    "SELECT n.id, n.participant_id, p.region, p.country::text, n.title, n.description,"
+    " array_to_string(n.themes, ','), array_to_string(n.languages, ','), n.modality,"
+    " n.window_start - DATE '1970-01-01', n.window_end - DATE '1970-01-01',"
+    " (n.budget_usd * 100)::bigint, n.priority, n.max_partners, 0, p.name, n.status"
     " FROM needs n JOIN participants p ON p.id = n.participant_id"
-    " LEFT JOIN (SELECT need_id, bool_or(status <> 'proposed') AS agreed FROM matches"
-    " WHERE roundtable_id = $1 AND status IN ('proposed', 'agreed', 'completed') GROUP BY need_id)"
-    " lm ON lm.need_id = n.id"
-    " WHERE n.roundtable_id = $1 AND n.status <> 'withdrawn' ORDER BY n.id";
+    " WHERE n.roundtable_id = $1";
 enum {
   NR_ID,
   NR_STATE_ID,
-  NR_STATE,
   NR_REGION,
+  NR_COUNTRY,
+  NR_TITLE,
+  NR_DESCRIPTION,
   NR_THEMES,
-  NR_STATUS,
-  NR_MATCHED,
-  NR_AGREED,
-  NR_TITLE
+  NR_LANGUAGES,
+  NR_MODALITY,
+  NR_WSTART,
+  NR_WEND,
+  NR_BUDGET,
+  NR_PRIORITY,
+  NR_MAX_PARTNERS,
+  NR_AGREED, /* the state's agreed partnerships: counted in C */
+  NR_STATE,
+  NR_STATUS
 };
+_Static_assert(NR_AGREED + 1 == RT_SNAP_NEED_COLS, "the engine's columns come first");
 
-/* Every counted offer with its limits and the proposed, agreed and completed matches that use
- * its capacity; the title only for the open ones with capacity left. */
 static const char offer_rows_sql[] =
-    "SELECT o.id::text, o.participant_id::text, p.name, o.status, array_to_string(o.themes, ','),"
-    " array_to_string(o.regions, ','), array_to_string(o.countries, ','), o.capacity,"
-    " coalesce(u.used, 0), CASE WHEN o.status = 'open' AND o.capacity > coalesce(u.used, 0)"
-    " THEN o.title END"
+    "SELECT o.id, o.participant_id, o.title, o.description, array_to_string(o.themes, ','),"
+    " array_to_string(o.languages, ','), o.modality, o.window_start - DATE '1970-01-01',"
+    " o.window_end - DATE '1970-01-01', (o.funding_usd * 100)::bigint, o.capacity,"
+    " array_to_string(o.regions, ','), array_to_string(o.countries, ','), p.name, o.status"
     " FROM offers o JOIN participants p ON p.id = o.participant_id"
-    " LEFT JOIN (SELECT offer_id, count(*) AS used FROM matches WHERE roundtable_id = $1"
-    " AND status IN ('proposed', 'agreed', 'completed') GROUP BY offer_id) u ON u.offer_id = o.id"
-    " WHERE o.roundtable_id = $1 AND o.status <> 'withdrawn' ORDER BY o.id";
+    " WHERE o.roundtable_id = $1 AND o.status <> 'withdrawn'";
 enum {
   OR_ID,
   OR_PROV_ID,
-  OR_PROV,
-  OR_STATUS,
+  OR_TITLE,
+  OR_DESCRIPTION,
   OR_THEMES,
+  OR_LANGUAGES,
+  OR_MODALITY,
+  OR_WSTART,
+  OR_WEND,
+  OR_FUNDING,
+  OR_CAPACITY,
   OR_REGIONS,
   OR_COUNTRIES,
-  OR_CAPACITY,
-  OR_USED,
-  OR_TITLE
+  OR_PROV,
+  OR_STATUS
 };
+_Static_assert(OR_COUNTRIES + 1 == RT_SNAP_OFFER_COLS, "the engine's columns come first");
 
-static const char status_sql[] =
-    "SELECT status, count(*) FROM matches WHERE roundtable_id = $1 GROUP BY status";
+static const char match_rows_sql[] =
+    "SELECT need_id, offer_id, status FROM matches WHERE roundtable_id = $1";
+enum { MR_NEED, MR_OFFER, MR_STATUS };
 
 /* The strongest partnerships, with their breakdown as "criterion=value=weight,...". */
 static const char top_sql[] =
@@ -108,9 +122,9 @@ enum {
   T_TERMS
 };
 
-enum { E_HEAD, E_NEEDS, E_OFFERS, E_STATUS, E_TOP, E_COUNT };
-static const char *const extra_sql[E_COUNT] = {head_sql, need_rows_sql, offer_rows_sql, status_sql,
-                                               top_sql};
+enum { E_HEAD, E_NEEDS, E_OFFERS, E_MATCHES, E_TOP, E_COUNT };
+static const char *const extra_sql[E_COUNT] = {head_sql, need_rows_sql, offer_rows_sql,
+                                               match_rows_sql, top_sql};
 
 /* One summary being made: the same for a request and for the command line. */
 typedef struct summary_job {
@@ -137,8 +151,7 @@ static void job_init(summary_job_t *job, int64_t id, rt_summary_format_t f, rt_s
 static rt_snapshot_request_t job_request(const summary_job_t *job) {
   rt_snapshot_request_t rq = {.focus = RT_SNAP_ROUNDTABLE,
                               .id = job->id,
-                              .unmatched_needs = 1,
-                              .full_offers = 1,
+                              .caller_rows = 1,
                               .extra_sql = extra_sql,
                               .n_extra = E_COUNT};
   return rq;
@@ -183,35 +196,151 @@ static int run_weights(char *spec, rt_match_weights_t *w, char *err, size_t errl
   return rt_match_weights_make(w, names, values, n, err, errlen);
 }
 
+/* The rows of t that keep marks (all when keep is NULL), with their own copies of the cells:
+ * building an instance splits list cells in place, and the snapshot may be built once more. */
+static int table_dup(rt_arena_t *a, const rt_snapshot_table_t *t, const unsigned char *keep,
+                     rt_snapshot_table_t *out) {
+  out->cols = t->cols;
+  out->rows = 0;
+  out->cells = rt_arena_alloc(a, ((size_t)t->rows * (size_t)t->cols + 1) * sizeof(char *));
+  if (!out->cells)
+    return RT_ENOMEM;
+  for (int r = 0; r < t->rows; r++) {
+    if (keep && !keep[r])
+      continue;
+    char **to = out->cells + (size_t)out->rows++ * (size_t)t->cols;
+    for (int c = 0; c < t->cols; c++) {
+      const char *v = cell(t, r, c);
+      to[c] = v ? rt_arena_strdup(a, v) : NULL;
+      if (v && !to[c])
+        return RT_ENOMEM;
+    }
+  }
+  return 0;
+}
+
+/* Rows of t that keep marks (all when NULL), as a table of their first cols cells (shared). */
+static int pick_rows(rt_arena_t *a, const rt_snapshot_table_t *t, int cols,
+                     const unsigned char *keep, rt_snapshot_table_t *out) {
+  out->cols = cols;
+  out->rows = 0;
+  out->cells = rt_arena_alloc(a, ((size_t)t->rows * (size_t)cols + 1) * sizeof(char *));
+  if (!out->cells)
+    return RT_ENOMEM;
+  for (int r = 0; r < t->rows; r++)
+    if (!keep || keep[r])
+      memcpy(out->cells + (size_t)out->rows++ * (size_t)cols,
+             t->cells + (size_t)r * (size_t)t->cols, (size_t)cols * sizeof(char *));
+  return 0;
+}
+
+/* An instance of the snapshot's needs and of its offers that keep marks (all when NULL), built
+ * on a view of the rows (same pairs): with copies of the cells when the snapshot is to be built
+ * again (a build splits list cells in place); without the texts when only feasibility matters
+ * (text similarity changes scores, never feasibility, and the texts' signatures are most of a
+ * build). */
+static int build_view(summary_job_t *job, const unsigned char *keep, int again, int no_text,
+                      rt_match_instance_t **out) {
+  const rt_snapshot_t *snap = job->snap;
+  rt_snapshot_t view;
+  memset(&view, 0, sizeof(view));
+  view.request = snap->request;
+  view.roundtable_id = snap->roundtable_id;
+  view.pairs = snap->pairs;
+  rt_arena_init(&view.arena, 64 * 1024);
+  int rc = again ? table_dup(&view.arena, &snap->needs, NULL, &view.needs)
+                 : pick_rows(&view.arena, &snap->needs, snap->needs.cols, NULL, &view.needs);
+  if (!rc)
+    rc = again ? table_dup(&view.arena, &snap->offers, keep, &view.offers)
+               : pick_rows(&view.arena, &snap->offers, snap->offers.cols, keep, &view.offers);
+  for (int r = 0; !rc && no_text && r < view.needs.rows; r++)
+    view.needs.cells[(size_t)r * (size_t)view.needs.cols + NR_TITLE] =
+        view.needs.cells[(size_t)r * (size_t)view.needs.cols + NR_DESCRIPTION] = NULL;
+  for (int r = 0; !rc && no_text && r < view.offers.rows; r++)
+    view.offers.cells[(size_t)r * (size_t)view.offers.cols + OR_TITLE] =
+        view.offers.cells[(size_t)r * (size_t)view.offers.cols + OR_DESCRIPTION] = NULL;
+  if (!rc)
+    rc = rt__snapshot_build(&view, out, job->err, sizeof(job->err));
+  rt_arena_reset(&view.arena); /* the instance keeps nothing of it */
+  return rc;
+}
+
+/* A few offers that may settle a need without scoring every offer: those that settled the
+ * needs before it (newest first), then the first offers of the instance. */
+#define PROBE_RECENT 16
+#define PROBE_FIRST 48
+typedef struct probe {
+  size_t recent[PROBE_RECENT];
+  size_t n_recent;
+} probe_t;
+
+/* Whether one of the probed offers is feasible for need j and scores thr or more (*hit). */
+static int probe_offers(probe_t *p, const rt_match_instance_t *all, size_t n_offers, size_t j,
+                        const rt_match_weights_t *w, int64_t thr, int *hit) {
+  *hit = 0;
+  size_t n_first = n_offers < PROBE_FIRST ? n_offers : PROBE_FIRST;
+  for (size_t i = 0; i < p->n_recent + n_first && !*hit; i++) {
+    size_t o = i < p->n_recent ? p->recent[i] : i - p->n_recent;
+    rt_match_reason_t fr;
+    rt_match_breakdown_t b;
+    b.score_q = 0;
+    int rc = rt_match_feasible(all, j, o, &fr);
+    if (!rc && fr == RT_MATCH_FEASIBLE && thr > 0)
+      rc = rt_match_score(all, j, o, w, &b);
+    if (rc)
+      return rc;
+    if (fr != RT_MATCH_FEASIBLE || (thr > 0 && b.score_q < thr))
+      continue;
+    *hit = 1;
+    if (i < p->n_recent) /* to the front */
+      memmove(p->recent + 1, p->recent, i * sizeof(p->recent[0]));
+    else {
+      memmove(p->recent + 1, p->recent,
+              (p->n_recent < PROBE_RECENT ? p->n_recent : PROBE_RECENT - 1) * sizeof(p->recent[0]));
+      p->n_recent += p->n_recent < PROBE_RECENT;
+    }
+    p->recent[0] = o;
+  }
+  return 0;
+}
+
 /* Why each unmet need goes without a partner. A need that is not open: need_not_open. Otherwise
  * the engine decides on the snapshot (agreed pairs use up capacity, declined pairs are
- * excluded): without a feasible offer, rt_match_unmet_reason names the rule the closest offers
- * break; with feasible offers, below_min_score when none reaches the latest run's min_score,
- * feasible when one that does still has room (nothing proposed takes it: the next run can
- * propose it), else outcompeted (the run gave those offers to other needs). */
+ * excluded): feasible when an offer with room (nothing proposed takes it: the next run can
+ * propose it) is feasible and reaches the latest run's min_score; else, over every offer,
+ * without a feasible one rt_match_unmet_reason names the rule the closest offers break,
+ * below_min_score when the best feasible one does not reach min_score, else outcompeted (the
+ * run gave those offers to other needs).
+ *
+ * Fast on large roundtables: the offers with room (few after a run) are scored on an instance
+ * of their own; the instance of every offer is built only when none of those will do, and then
+ * a few offers are tried first (probe_offers: one feasible and reaching min_score settles it,
+ * outcompeted), the need being scored against all of them only when those do not. (Asking that
+ * instance for the need's best offer, rt_match_suggest_offers, measured ~8x slower than the
+ * vectorised rt_match_score_row.) */
 static int unmet_reasons(summary_job_t *job, rt_summary_unmet_t *out, const char *const *status,
                          size_t n_out, const rt_summary_offer_t *unused, size_t n_unused,
                          const rt_match_weights_t *w, double min_score) {
   rt_snapshot_t *snap = job->snap;
-  rt_match_instance_t *inst = NULL;
-  int rc = rt__snapshot_build(snap, &inst, job->err, sizeof(job->err));
-  if (rc)
-    return rc;
-  size_t n_offers = rt_match_instance_offers(inst);
-  int32_t *row = malloc((n_offers ? n_offers : 1) * sizeof(*row));
+  rt_match_instance_t *inst = NULL, *all = NULL;
+  size_t n_offers = (size_t)snap->offers.rows, n_room = 0;
   unsigned char *room = calloc(n_offers ? n_offers : 1, 1);
-  if (!row || !room) {
-    rc = RT_ENOMEM;
-    goto done;
-  }
+  int32_t *row = NULL, *all_row = NULL;
+  int rc = room ? 0 : RT_ENOMEM;
   /* Offers with room: both lists are ordered by id. */
-  for (size_t o = 0, x = 0; o < (size_t)snap->offers.rows && x < n_unused; o++) {
+  for (size_t o = 0, x = 0; !rc && o < n_offers && x < n_unused; o++) {
     int64_t oid = id_of(cell(&snap->offers, (int)o, 0));
     while (x < n_unused && id_of(unused[x].offer_id) < oid)
       x++;
     room[o] = x < n_unused && id_of(unused[x].offer_id) == oid;
+    n_room += room[o];
   }
   int64_t thr = (int64_t)ceil(min_score * RT_MATCH_SCORE_ONE);
+  if (!rc)
+    rc = build_view(job, room, 1, thr <= 0, &inst);
+  if (!rc && !(row = malloc((n_room ? n_room : 1) * sizeof(*row))))
+    rc = RT_ENOMEM;
+  probe_t probe = {.n_recent = 0};
   int j = 0; /* the need's row in the snapshot (also ordered by id) */
   for (size_t i = 0; i < n_out && !rc; i++) {
     int64_t nid = id_of(out[i].need_id);
@@ -223,31 +352,42 @@ static int unmet_reasons(summary_job_t *job, rt_summary_unmet_t *out, const char
       continue;
     }
     rc = rt_match_score_row(inst, (size_t)j, w, row);
-    int feasible = 0, above = 0, above_with_room = 0;
-    for (size_t o = 0; o < n_offers && !rc; o++) {
-      if (row[o] < 0)
-        continue;
-      feasible = 1;
-      if (row[o] >= thr) {
-        above = 1;
-        above_with_room |= room[o];
-      }
-    }
+    int with_room = 0;
+    for (size_t o = 0; o < n_room && !rc && !with_room; o++)
+      with_room = row[o] >= 0 && row[o] >= thr;
     rt_match_reason_t r = RT_MATCH_FEASIBLE;
-    if (!rc && !feasible)
-      rc = rt_match_unmet_reason(inst, (size_t)j, NULL, 0, &r);
-    else if (!rc)
-      r = !above            ? RT_MATCH_BELOW_MIN_SCORE
-          : above_with_room ? RT_MATCH_FEASIBLE
-                            : RT_MATCH_OUTCOMPETED;
+    if (!rc && !with_room && !all) {
+      rc = build_view(job, NULL, 0, thr <= 0, &all);
+      if (!rc && !(all_row = malloc((n_offers ? n_offers : 1) * sizeof(*all_row))))
+        rc = RT_ENOMEM;
+    }
+    int hit = 0;
+    if (!rc && !with_room)
+      rc = probe_offers(&probe, all, n_offers, (size_t)j, w, thr, &hit);
+    if (!rc && !with_room && hit)
+      r = RT_MATCH_OUTCOMPETED;
+    else if (!rc && !with_room)
+      rc = rt_match_score_row(all, (size_t)j, w, all_row);
+    if (!rc && !with_room && !hit) {
+      int feasible = 0, above = 0;
+      for (size_t o = 0; o < n_offers && !above; o++) {
+        feasible |= all_row[o] >= 0;
+        above = all_row[o] >= 0 && all_row[o] >= thr;
+      }
+      if (!feasible)
+        rc = rt_match_unmet_reason(all, (size_t)j, NULL, 0, &r);
+      else
+        r = above ? RT_MATCH_OUTCOMPETED : RT_MATCH_BELOW_MIN_SCORE;
+    }
     out[i].reason = rt_match_reason_name(r);
   }
   if (rc && !job->err[0])
     snprintf(job->err, sizeof(job->err), "unmet reasons: %s", rt_strerror(rc));
-done:
   free(room);
   free(row);
+  free(all_row);
   rt_match_instance_free(inst);
+  rt_match_instance_free(all);
   return rc;
 }
 
@@ -302,24 +442,32 @@ static int counts_init(counts_t *k) {
   return 0;
 }
 
+/* The next code of a comma-separated list into code (the list is left as it is: the engine's
+ * build splits the same cells later); 0 at the end. Codes too long for code come out empty. */
+static int next_code(const char **list, char *code, size_t size) {
+  const char *p = *list;
+  if (!p || !*p)
+    return 0;
+  const char *end = strchr(p, ',');
+  size_t len = end ? (size_t)(end - p) : strlen(p);
+  if (len >= size)
+    len = 0;
+  memcpy(code, p, len);
+  code[len] = '\0';
+  *list = end ? end + 1 : NULL;
+  return 1;
+}
+
 /* The positions of a list of theme codes ("a.b,c.d") and of their parents, as a bitset. */
 static void theme_bits(const counts_t *k, const char *list, uint64_t bits[2]) {
   bits[0] = bits[1] = 0;
-  while (list && *list) {
-    const char *end = strchr(list, ',');
-    size_t len = end ? (size_t)(end - list) : strlen(list);
-    char code[96];
-    if (len < sizeof(code)) {
-      memcpy(code, list, len);
-      code[len] = '\0';
-      const rt_ref_entry_t *e = rt__ref_find(RT_REF_THEME, code);
-      size_t c = e ? (size_t)(e - k->ref->entries[RT_REF_THEME]) : 0;
-      int pos[2] = {e ? k->child_pos[c] : -1, e ? k->parent_pos[c] : -1};
-      for (int i = 0; i < 2; i++)
-        if (pos[i] >= 0)
-          bits[pos[i] / 64] |= 1ull << (pos[i] % 64);
-    }
-    list = end ? end + 1 : NULL;
+  for (char code[96]; next_code(&list, code, sizeof(code));) {
+    const rt_ref_entry_t *e = rt__ref_find(RT_REF_THEME, code);
+    size_t c = e ? (size_t)(e - k->ref->entries[RT_REF_THEME]) : 0;
+    int pos[2] = {e ? k->child_pos[c] : -1, e ? k->parent_pos[c] : -1};
+    for (int i = 0; i < 2; i++)
+      if (pos[i] >= 0)
+        bits[pos[i] / 64] |= 1ull << (pos[i] % 64);
   }
 }
 
@@ -330,19 +478,18 @@ static int region_of(const counts_t *k, const char *code) {
 
 /* The regions whose states may take an offer: no region limit or the region listed, and no
  * country limit or one of the region's countries listed. */
-static uint64_t offer_regions(const counts_t *k, char *regions, char *countries) {
+static uint64_t offer_regions(const counts_t *k, const char *regions, const char *countries) {
   uint64_t allowed = regions && *regions ? 0 : ~0ull, by_country = 0;
-  char *save = NULL;
-  for (char *t = regions && *regions ? strtok_r(regions, ",", &save) : NULL; t;
-       t = strtok_r(NULL, ",", &save)) {
-    int r = region_of(k, t);
+  char code[96];
+  while (next_code(&regions, code, sizeof(code))) {
+    int r = region_of(k, code);
     if (r >= 0)
       allowed |= 1ull << r;
   }
   if (!countries || !*countries)
     return allowed;
-  for (char *t = strtok_r(countries, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-    const rt_ref_entry_t *c = rt__ref_find(RT_REF_COUNTRY, t);
+  while (next_code(&countries, code, sizeof(code))) {
+    const rt_ref_entry_t *c = rt__ref_find(RT_REF_COUNTRY, code);
     int r = c ? region_of(k, c->extra) : -1;
     if (r >= 0)
       by_country |= 1ull << r;
@@ -350,42 +497,194 @@ static uint64_t offer_regions(const counts_t *k, char *regions, char *countries)
   return allowed & by_country;
 }
 
-typedef struct party {
+/* An id with a tag: a participant with its region (-1: none), or a row with its id. */
+typedef struct keyed {
   int64_t id;
-  int region;
-} party_t;
+  int tag;
+} keyed_t;
 
-static int cmp_party(const void *a, const void *b) {
-  int64_t x = ((const party_t *)a)->id, y = ((const party_t *)b)->id;
+static int cmp_keyed(const void *a, const void *b) {
+  int64_t x = ((const keyed_t *)a)->id, y = ((const keyed_t *)b)->id;
   return (x > y) - (x < y);
 }
 
 /* Distinct participants, and per region for states. */
-static int64_t distinct(party_t *p, size_t n, int64_t *per_region) {
-  qsort(p, n, sizeof(*p), cmp_party);
+static int64_t distinct(keyed_t *p, size_t n, int64_t *per_region) {
+  qsort(p, n, sizeof(*p), cmp_keyed);
   int64_t count = 0;
   for (size_t i = 0; i < n; i++) {
     if (i && p[i].id == p[i - 1].id)
       continue;
     count++;
-    if (per_region && p[i].region >= 0)
-      per_region[p[i].region]++;
+    if (per_region && p[i].tag >= 0)
+      per_region[p[i].tag]++;
   }
   return count;
 }
 
-/* Totals, themes and regions from the rows of the needs and offers; the unmet needs (with their
- * statuses) and the offers with capacity left are listed on the way. */
-static int fill_counts(rt_arena_t *a, counts_t *k, rt_snapshot_table_t *nt, rt_snapshot_table_t *ot,
-                       const rt_snapshot_table_t *st, rt_summary_t *s, rt_summary_unmet_t *unmet,
-                       const char **unmet_status, rt_summary_offer_t *unused) {
+/* Orders a table's rows by id (its first column: sorting there costs the database more than
+ * moving the row pointers here) and gives the ids in that order (*ids); the row of an id then
+ * comes from row_of (-1: none). */
+static int sort_by_id(rt_arena_t *a, rt_snapshot_table_t *t, int64_t **ids) {
+  size_t rows = (size_t)t->rows, cols = (size_t)t->cols;
+  keyed_t *keys = rt_arena_alloc(a, (rows + 1) * sizeof(*keys));
+  *ids = rt_arena_alloc(a, (rows + 1) * sizeof(**ids));
+  if (!keys || !*ids)
+    return RT_ENOMEM;
+  int sorted = 1;
+  for (size_t r = 0; r < rows; r++) {
+    keys[r] = (keyed_t){cell_int(t, (int)r, 0), (int)r};
+    sorted &= !r || keys[r - 1].id < keys[r].id;
+  }
+  if (!sorted) {
+    qsort(keys, rows, sizeof(*keys), cmp_keyed);
+    char **cells = rt_arena_alloc(a, (rows * cols + 1) * sizeof(char *));
+    if (!cells)
+      return RT_ENOMEM;
+    for (size_t r = 0; r < rows; r++)
+      memcpy(cells + r * cols, t->cells + (size_t)keys[r].tag * cols, cols * sizeof(char *));
+    t->cells = cells;
+  }
+  for (size_t r = 0; r < rows; r++)
+    (*ids)[r] = keys[r].id;
+  return 0;
+}
+
+static long row_of(const int64_t *ids, int rows, int64_t id) {
+  long lo = 0, hi = rows;
+  while (lo < hi) {
+    long mid = lo + (hi - lo) / 2;
+    if (ids[mid] < id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < rows && ids[lo] == id ? lo : -1;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* What the matches say about the rows of the needs and offers. */
+typedef struct held {
+  unsigned char *need;    /* per need row: bit 1 a proposed, agreed or completed match holds it,
+                             bit 2 an agreed or completed one does */
+  int64_t *used, *agreed; /* per offer row: its proposed, agreed and completed matches; and its
+                             agreed and completed ones */
+  int64_t *agreed_states; /* the state of each agreed or completed match's need, ascending */
+  size_t n_agreed_states;
+} held_t;
+
+/* One pass over the matches: the partnerships by status, and h. */
+static int count_matches(rt_arena_t *a, rt_snapshot_table_t *nt, rt_snapshot_table_t *ot,
+                         const rt_snapshot_table_t *mt, rt_summary_totals_t *t, held_t *h) {
+  int64_t *need_ids = NULL, *offer_ids = NULL;
+  int rc = sort_by_id(a, nt, &need_ids);
+  if (!rc)
+    rc = sort_by_id(a, ot, &offer_ids);
+  if (rc)
+    return rc;
+  h->need = rt_arena_alloc(a, (size_t)nt->rows + 1);
+  h->used = rt_arena_alloc(a, ((size_t)ot->rows + 1) * sizeof(*h->used));
+  h->agreed = rt_arena_alloc(a, ((size_t)ot->rows + 1) * sizeof(*h->agreed));
+  h->agreed_states = rt_arena_alloc(a, ((size_t)mt->rows + 1) * sizeof(*h->agreed_states));
+  h->n_agreed_states = 0;
+  if (!need_ids || !offer_ids || !h->need || !h->used || !h->agreed || !h->agreed_states)
+    return RT_ENOMEM;
+  memset(h->need, 0, (size_t)nt->rows + 1);
+  memset(h->used, 0, ((size_t)ot->rows + 1) * sizeof(*h->used));
+  memset(h->agreed, 0, ((size_t)ot->rows + 1) * sizeof(*h->agreed));
+  for (int r = 0; r < mt->rows; r++) {
+    const char *status = cell(mt, r, MR_STATUS);
+    int agreed = 0;
+    if (strcmp(status, "proposed") == 0)
+      t->matches_proposed++;
+    else if (strcmp(status, "agreed") == 0)
+      t->matches_agreed++, agreed = 1;
+    else if (strcmp(status, "completed") == 0)
+      t->matches_completed++, t->matches_agreed++, agreed = 1;
+    else {
+      t->matches_declined += strcmp(status, "declined") == 0;
+      continue;
+    }
+    long n = row_of(need_ids, nt->rows, cell_int(mt, r, MR_NEED));
+    long o = row_of(offer_ids, ot->rows, cell_int(mt, r, MR_OFFER));
+    if (n >= 0) {
+      h->need[n] |= (unsigned char)(1 | agreed << 1);
+      if (agreed)
+        h->agreed_states[h->n_agreed_states++] = cell_int(nt, (int)n, NR_STATE_ID);
+    }
+    if (o >= 0) {
+      h->used[o]++;
+      h->agreed[o] += agreed;
+    }
+  }
+  qsort(h->agreed_states, h->n_agreed_states, sizeof(int64_t), cmp_i64);
+  return 0;
+}
+
+/* The agreed partnerships of a state (h->agreed_states holds one entry per partnership). */
+static int64_t state_agreed(const held_t *h, int64_t state) {
+  size_t lo = 0, hi = h->n_agreed_states;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (h->agreed_states[mid] < state)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  size_t end = lo;
+  while (end < h->n_agreed_states && h->agreed_states[end] == state)
+    end++;
+  return (int64_t)(end - lo);
+}
+
+/* The engine's rows, as the snapshot would have read them (snapshot.c: needs_sql with
+ * unmatched needs, offers_sql with full offers): the open needs that no proposed, agreed or
+ * completed match holds, with their states' agreed partnerships (for fairness); the open offers,
+ * and the closed ones that agreed partnerships fill (so that the engine can tell "fully taken"
+ * from "no offer at all"). */
+static int engine_rows(rt_snapshot_t *snap, const rt_snapshot_table_t *nt,
+                       const rt_snapshot_table_t *ot, const held_t *h) {
+  rt_arena_t *a = &snap->arena;
+  unsigned char *keep = rt_arena_alloc(a, (size_t)(nt->rows > ot->rows ? nt->rows : ot->rows) + 1);
+  if (!keep)
+    return RT_ENOMEM;
+  for (int r = 0; r < nt->rows; r++)
+    keep[r] = strcmp(cell(nt, r, NR_STATUS), "open") == 0 && !(h->need[r] & 1);
+  int rc = pick_rows(a, nt, RT_SNAP_NEED_COLS, keep, &snap->needs);
+  for (int r = 0; !rc && r < snap->needs.rows; r++) {
+    char **row = snap->needs.cells + (size_t)r * RT_SNAP_NEED_COLS;
+    row[NR_AGREED] = rt_arena_printf(a, "%" PRId64, state_agreed(h, id_of(row[NR_STATE_ID])));
+    if (!row[NR_AGREED])
+      rc = RT_ENOMEM;
+  }
+  for (int r = 0; !rc && r < ot->rows; r++) {
+    const char *status = cell(ot, r, OR_STATUS);
+    keep[r] = strcmp(status, "open") == 0 ||
+              (strcmp(status, "closed") == 0 && cell_int(ot, r, OR_CAPACITY) <= h->agreed[r]);
+  }
+  return rc ? rc : pick_rows(a, ot, RT_SNAP_OFFER_COLS, keep, &snap->offers);
+}
+
+/* Totals, themes and regions from the rows of the needs, offers and matches; the unmet needs
+ * (with their statuses) and the offers with capacity left are listed on the way. */
+static int fill_counts(rt_arena_t *a, counts_t *k, const rt_snapshot_table_t *nt,
+                       const rt_snapshot_table_t *ot, const held_t *h, rt_summary_t *s,
+                       rt_summary_unmet_t *unmet, const char **unmet_status,
+                       rt_summary_offer_t *unused) {
   rt_summary_totals_t *t = &s->totals;
-  party_t *parties = rt_arena_alloc(a, ((size_t)(nt->rows > ot->rows ? nt->rows : ot->rows) + 1) *
+  keyed_t *parties = rt_arena_alloc(a, ((size_t)(nt->rows > ot->rows ? nt->rows : ot->rows) + 1) *
                                            sizeof(*parties));
   if (!parties)
     return RT_ENOMEM;
+  size_t n_parties = 0;
   for (int r = 0; r < nt->rows; r++) {
-    int matched = cell(nt, r, NR_MATCHED)[0] == 't', region = region_of(k, cell(nt, r, NR_REGION));
+    if (strcmp(cell(nt, r, NR_STATUS), "withdrawn") == 0)
+      continue; /* not counted */
+    int matched = h->need[r] & 1, region = region_of(k, cell(nt, r, NR_REGION));
     uint64_t bits[2];
     theme_bits(k, cell(nt, r, NR_THEMES), bits);
     for (int pos = 0; pos < MAX_THEMES; pos++)
@@ -397,9 +696,10 @@ static int fill_counts(rt_arena_t *a, counts_t *k, rt_snapshot_table_t *nt, rt_s
       k->r_needs[region]++;
       k->r_matched[region] += matched;
     }
+    t->needs++;
     t->needs_matched += matched;
-    t->needs_agreed += cell(nt, r, NR_AGREED)[0] == 't';
-    parties[r] = (party_t){cell_int(nt, r, NR_STATE_ID), region};
+    t->needs_agreed += h->need[r] >> 1 & 1;
+    parties[n_parties++] = (keyed_t){cell_int(nt, r, NR_STATE_ID), region};
     if (!matched) {
       unmet_status[s->n_unmet] = cell(nt, r, NR_STATUS);
       unmet[s->n_unmet++] =
@@ -407,24 +707,23 @@ static int fill_counts(rt_arena_t *a, counts_t *k, rt_snapshot_table_t *nt, rt_s
                                cell(nt, r, NR_STATE), NULL};
     }
   }
-  t->needs = nt->rows;
-  t->states = distinct(parties, (size_t)nt->rows, k->r_states);
+  t->states = distinct(parties, n_parties, k->r_states);
   for (int r = 0; r < ot->rows; r++) {
     uint64_t bits[2];
     theme_bits(k, cell(ot, r, OR_THEMES), bits);
     for (int pos = 0; pos < MAX_THEMES; pos++)
       k->offers[pos] += bits[pos / 64] >> (pos % 64) & 1;
-    uint64_t regions =
-        offer_regions(k, (char *)cell(ot, r, OR_REGIONS), (char *)cell(ot, r, OR_COUNTRIES));
+    uint64_t regions = offer_regions(k, cell(ot, r, OR_REGIONS), cell(ot, r, OR_COUNTRIES));
     for (size_t g = 0; g < k->n_regions; g++)
       k->r_offers[g] += regions >> g & 1;
-    int64_t capacity = cell_int(ot, r, OR_CAPACITY), used = cell_int(ot, r, OR_USED);
-    if (strcmp(cell(ot, r, OR_STATUS), "open") == 0) {
+    int64_t capacity = cell_int(ot, r, OR_CAPACITY), used = h->used[r];
+    int open = strcmp(cell(ot, r, OR_STATUS), "open") == 0;
+    if (open) {
       t->capacity += capacity;
       t->capacity_used += used;
     }
-    parties[r] = (party_t){cell_int(ot, r, OR_PROV_ID), -1};
-    if (cell(ot, r, OR_TITLE))
+    parties[r] = (keyed_t){cell_int(ot, r, OR_PROV_ID), -1};
+    if (open && capacity > used)
       unused[s->n_unused++] = (rt_summary_offer_t){cell(ot, r, OR_ID),
                                                    cell(ot, r, OR_TITLE),
                                                    cell(ot, r, OR_PROV_ID),
@@ -434,18 +733,6 @@ static int fill_counts(rt_arena_t *a, counts_t *k, rt_snapshot_table_t *nt, rt_s
   }
   t->offers = ot->rows;
   t->providers = distinct(parties, (size_t)ot->rows, NULL);
-  for (int r = 0; r < st->rows; r++) {
-    const char *status = cell(st, r, 0);
-    int64_t n = cell_int(st, r, 1);
-    if (strcmp(status, "proposed") == 0)
-      t->matches_proposed = n;
-    else if (strcmp(status, "agreed") == 0)
-      t->matches_agreed += n;
-    else if (strcmp(status, "completed") == 0)
-      t->matches_completed = n, t->matches_agreed += n;
-    else if (strcmp(status, "declined") == 0)
-      t->matches_declined = n;
-  }
   return 0;
 }
 
@@ -480,7 +767,7 @@ static int build_document(summary_job_t *job) {
   rt_snapshot_t *snap = job->snap;
   rt_arena_t *a = &snap->arena;
   rt_snapshot_table_t *ht = &snap->extra[E_HEAD], *nt = &snap->extra[E_NEEDS],
-                      *ot = &snap->extra[E_OFFERS], *st = &snap->extra[E_STATUS],
+                      *ot = &snap->extra[E_OFFERS], *mt = &snap->extra[E_MATCHES],
                       *tt = &snap->extra[E_TOP];
   if (ht->rows < 1) {
     job->not_found = 1;
@@ -506,9 +793,14 @@ static int build_document(summary_job_t *job) {
   rt_summary_offer_t *unused = rt_arena_alloc(a, ((size_t)ot->rows + 1) * sizeof(*unused));
   if (!k || !top || !unmet || !unmet_status || !unused)
     return RT_ENOMEM;
+  held_t h;
   int rc = counts_init(k);
   if (!rc)
-    rc = fill_counts(a, k, nt, ot, st, &s, unmet, unmet_status, unused);
+    rc = count_matches(a, nt, ot, mt, &s.totals, &h);
+  if (!rc)
+    rc = fill_counts(a, k, nt, ot, &h, &s, unmet, unmet_status, unused);
+  if (!rc)
+    rc = engine_rows(snap, nt, ot, &h);
   if (rc)
     return rc;
   rt_summary_theme_t *themes = fill_themes(a, k, job->lang, &s.n_themes);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "decoders.h"
 #include "participants.h"
 #include "resource.h"
 #include "sessions.h"
@@ -42,21 +43,29 @@ static void on_created(int status, const rt_db_result_t *res, void *data) {
   json_decref(row);
 }
 
+int rt__token_decode(json_t *body, rt_field_errors_t *errs, rt_token_input_t *in) {
+  memset(in, 0, sizeof(*in));
+  rt__v_unknown(body, known_fields, errs);
+  rt__v_enum(body, "role", "role", 1, roles, errs, &in->role);
+  rt__v_id(body, "participant_id", "participant_id", 0, errs, &in->participant_id);
+  rt__v_string(body, "label", "label", 0, 0, 200, errs, &in->label);
+  const char *role = in->role;
+  if (role && (strcmp(role, "state") == 0 || strcmp(role, "provider") == 0) &&
+      !in->participant_id && !rt__field_errors_any(errs))
+    rt__field_error(errs, "participant_id", "is required for a %s token", role);
+  return rt__field_errors_any(errs) ? -1 : 0;
+}
+
 void rt__tokens_create(rt_api_call_t *call) {
   json_t *body = rt__input_body(call);
   if (!body)
     return;
   rt_field_errors_t errs = {0};
-  const char *role = NULL, *label = NULL;
-  int64_t participant = 0;
-  rt__v_unknown(body, known_fields, &errs);
-  rt__v_enum(body, "role", "role", 1, roles, &errs, &role);
-  rt__v_id(body, "participant_id", "participant_id", 0, &errs, &participant);
-  rt__v_string(body, "label", "label", 0, 0, 200, &errs, &label);
-  if (role && (strcmp(role, "state") == 0 || strcmp(role, "provider") == 0) && !participant &&
-      !rt__field_errors_any(&errs))
-    rt__field_error(&errs, "participant_id", "is required for a %s token", role);
-  if (rt__field_errors_any(&errs)) {
+  rt_token_input_t in;
+  int bad = rt__token_decode(body, &errs, &in);
+  const char *role = in.role, *label = in.label;
+  int64_t participant = in.participant_id;
+  if (bad) {
     json_decref(body);
     rt__problem_with_errors(call->req, 422, "Unprocessable Content", "The token is not valid.",
                             &errs);

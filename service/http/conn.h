@@ -78,6 +78,7 @@ struct rt__http_worker_s {
   uv_tcp_t listener;
   uv_async_t stop_async;
   uv_timer_t deadline;
+  uv_prepare_t log_flush; /* writes the turn's batched log lines before the loop waits */
   uv_sem_t ready;
   uv_os_sock_t fd; /* bound socket handed over to the listener */
   int init_rc;     /* start-up result reported to the main thread */

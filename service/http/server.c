@@ -142,6 +142,11 @@ static void close_leftover(uv_handle_t *h, void *arg) {
     uv_close(h, NULL);
 }
 
+static void on_log_flush(uv_prepare_t *p) {
+  (void)p;
+  rt_log_flush();
+}
+
 static void worker_main(void *arg) {
   rt__http_worker_t *w = arg;
   int rc = uv_loop_init(&w->loop);
@@ -156,6 +161,12 @@ static void worker_main(void *arg) {
   w->listener.data = w;
   uv_async_init(&w->loop, &w->stop_async, on_stop_async);
   uv_timer_init(&w->loop, &w->deadline);
+  /* Access log lines of one turn leave in one write(2), before the loop waits again; the
+   * handle does not keep the loop alive and is closed with the leftovers below. */
+  rt_log_batch(1);
+  uv_prepare_init(&w->loop, &w->log_flush);
+  uv_prepare_start(&w->log_flush, on_log_flush);
+  uv_unref((uv_handle_t *)&w->log_flush);
   uv_tcp_init(&w->loop, &w->listener);
   rc = uv_tcp_open(&w->listener, w->fd);
   if (rc)
@@ -176,6 +187,7 @@ static void worker_main(void *arg) {
   /* Anything an application left open is closed so that the loop can be. */
   uv_walk(&w->loop, close_leftover, NULL);
   uv_run(&w->loop, UV_RUN_DEFAULT);
+  rt_log_batch(0);
   if (uv_loop_close(&w->loop) != 0)
     rt_log_warn("http: worker %d: loop still busy at exit", w->index);
 }

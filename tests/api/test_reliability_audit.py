@@ -119,3 +119,64 @@ def test_import_logs_each_posting(world):
     n = world.count("audit_log", f"entity = 'needs' AND (after->>'roundtable_id')::bigint = {rid}"
                                  " AND actor->>'role' = 'organizer'")
     assert n == 4
+
+
+def test_accounts_and_sessions_are_logged_without_secrets(world):
+    """Account creation and disabling, sign-in, a failed sign-in, sign-out and revocation: each
+    write is in the log with its actor, and neither a password, its hash, a session secret nor
+    its hash ever is."""
+    password = "correct horse battery staple"
+    email = f"audited-{tag()}@example.org"
+    acc = world.post(f"{V1}/accounts", {"email": email, "password": password, "role": "state",
+                                        "participant_id": world.p["state_a"]["id"]})
+    created = audit(world, entity="accounts", entity_id=acc["id"])["items"]
+    assert [i["action"] for i in created] == ["insert"]
+    assert created[0]["actor"]["role"] == "admin"
+    assert created[0]["actor"]["token_id"] == world.tok_id["admin"]
+    assert created[0]["actor"]["route"] == "/api/v1/accounts"
+    assert "password_hash" not in created[0]["after"]
+
+    world.pg.psql("DELETE FROM sign_in_failures")
+    s = requests.Session()
+    bad = s.post(world.url + f"{V1}/session", json={"email": email, "password": "wrong"},
+                 timeout=30)
+    assert bad.status_code == 401, bad.text
+    r = s.post(world.url + f"{V1}/session", json={"email": email, "password": password},
+               timeout=30)
+    assert r.status_code == 201, r.text
+    session_id, csrf = r.json()["id"], r.json()["csrf_token"]
+    out = s.delete(world.url + f"{V1}/session", headers={"X-CSRF-Token": csrf}, timeout=10)
+    assert out.status_code == 204, out.text
+    items = audit(world, entity="sessions", entity_id=session_id)["items"]
+    assert [i["action"] for i in items] == ["insert", "update"], items
+    signed_in, signed_out = items
+    for item in items:
+        validate(item, "AuditEntry")
+        assert item["actor"]["account_id"] == acc["id"]
+        assert item["actor"]["role"] == "state"
+        assert "hash" not in (item["before"] or {}) and "hash" not in item["after"]
+    assert signed_in["actor"]["route"] == "/api/v1/session"
+    assert signed_in["actor"]["method"] == "POST" and signed_in["actor"]["session_id"] is None
+    assert signed_out["actor"]["method"] == "DELETE"
+    assert signed_out["actor"]["session_id"] == session_id
+    assert signed_out["before"]["revoked_at"] is None and signed_out["after"]["revoked_at"]
+    # the failed attempt changed no audited table
+    assert audit(world, actor=f"account:{acc['id']}", entity="sessions")["items"] == items
+
+    # disabling the account ends its live sessions: both changes are logged as the admin's
+    r2 = requests.post(world.url + f"{V1}/session", json={"email": email, "password": password},
+                       timeout=30)
+    assert r2.status_code == 201, r2.text
+    world.call("DELETE", f"{V1}/accounts/{{id}}", acc["id"], expect=204)
+    disabled = audit(world, entity="accounts", entity_id=acc["id"])["items"]
+    assert [i["action"] for i in disabled] == ["insert", "update"]
+    assert disabled[1]["after"]["disabled_at"] and disabled[1]["actor"]["role"] == "admin"
+    ended = audit(world, entity="sessions", entity_id=r2.json()["id"])["items"]
+    assert [i["action"] for i in ended] == ["insert", "update"]
+    assert ended[1]["actor"]["token_id"] == world.tok_id["admin"]
+
+    log = json.dumps(created + items + disabled + ended)
+    for secret in (password, "wrong", r.cookies.get("rt_session") or "-", csrf,
+                   r2.json()["csrf_token"]):
+        assert secret not in log
+    assert "$argon2id$" not in log

@@ -191,3 +191,55 @@ def test_deadlock_is_retried(world, pg):
     assert world.count("needs", f"title = '{title}'") == 1
     assert metric(world, "roundtable_db_tx_retries_total") > before
     assert "retry" in world.service.log()
+
+
+def test_match_run_write_is_retried_after_a_deadlock(world, pg):
+    """The same with a match run's final write (one transaction: advisory lock, the run's row,
+    the proposals, ...): psql holds the need's row, so the run's INSERT of proposals waits for
+    it (foreign key check) while holding its run's row; psql then updates the run's row: a
+    lock cycle that the run's backend detects (40P01). The write starts over through the
+    transaction helper and succeeds, and the audit log names who started the run."""
+    rt = world.new_roundtable("open", as_="organizer")
+    need = world.new_need(rt=rt["id"], themes=["incident.csirt_establishment"])
+    world.new_offer(rt=rt["id"], themes=["incident.csirt_establishment"])
+    before = metric(world, "roundtable_db_tx_retries_total")
+    # Waits (up to 30 s) until another backend waits for a lock: the run's INSERT, blocked.
+    p = run_psql(pg, f"""
+        BEGIN;
+        SET LOCAL deadlock_timeout = '30s';
+        SELECT 1 FROM needs WHERE id = {need['id']} FOR UPDATE;
+        DO $$ BEGIN
+          FOR i IN 1..600 LOOP
+            EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted
+                              AND pid <> pg_backend_pid());
+            PERFORM pg_sleep(0.05);
+          END LOOP;
+        END $$;
+        UPDATE match_runs SET heartbeat_at = heartbeat_at WHERE roundtable_id = {rt['id']};
+        COMMIT;
+    """)
+    try:
+        time.sleep(0.5)  # the need's row is held
+        r = world.call("POST", f"{V1}/roundtables/{{id}}/match-runs", rt["id"], as_="organizer",
+                       expect=202)
+        run = r.body
+        deadline = time.time() + 60
+        while run["status"] not in ("succeeded", "failed"):
+            assert time.time() < deadline, run
+            time.sleep(0.05)
+            run = world.get(f"{V1}/match-runs/{{id}}", run["id"])
+    finally:
+        p.wait(60)
+    assert p.returncode == 0, p.stderr.read()
+    assert run["status"] == "succeeded", run
+    assert run["stats"]["matches"] == 1, run
+    assert world.count("matches", f"run_id = {run['id']} AND need_id = {need['id']}") == 1
+    assert metric(world, "roundtable_db_tx_retries_total") > before
+    assert f"match run {run['id']}: writing again after a conflict" in world.service.log()
+    items = world.get(f"{V1}/audit", params={"entity": "match_runs",
+                                             "entity_id": run["id"]})["items"]
+    finished = [i for i in items if (i["after"] or {}).get("status") == "succeeded"]
+    assert len(finished) == 1, items
+    actor = finished[0]["actor"]
+    assert actor["role"] == "organizer" and actor["token_id"] == world.tok_id["organizer"]
+    assert actor["method"] == "POST" and actor["route"] == "/api/v1/roundtables/{id}/match-runs"

@@ -355,7 +355,88 @@ def probe_match_decide(world, role, kind, own):
     return m["id"], {"body": {"decision": "decline"}}, (403, 404)
 
 
+RULES = f"{V1}/pair-rules"
+
+
+def _no_thanks(world, name):
+    """A fresh "no thanks" from party name (a state on its new need, a provider on its new
+    offer, against the other side's posting in the same roundtable)."""
+    if ROLE_OF[name] == "state":
+        body = {"need_id": world.new_need(as_=name)["id"], "offer_id": world.offer_d["id"]}
+    else:
+        body = {"need_id": world.need_a["id"], "offer_id": world.new_offer(as_=name)["id"]}
+    return world.post(RULES, dict(body, rule="no_thanks"), as_=name)
+
+
+def probe_pair_rule_create(world, role, kind, own):
+    if role in ("admin", "organizer"):
+        return None, {"body": BAD}, (422,)
+    if own:
+        mine = own_posting(world, role, "need" if role == "state" else "offer")
+        body = ({"need_id": mine["id"], "offer_id": world.offer_d["id"]} if role == "state"
+                else {"need_id": world.need_a["id"], "offer_id": mine["id"]})
+        return None, {"body": dict(body, rule="no_thanks")}, (201,)
+    body = ({"need_id": world.need_b["id"], "offer_id": world.offer_d["id"]} if role == "state"
+            else {"need_id": world.need_a["id"], "offer_id": world.offer_i["id"]})
+    return None, {"body": dict(body, rule="no_thanks")}, (403,)
+
+
+def probe_pair_rules_list(world, role, kind, own):
+    if own:
+        return None, {}, (200,)
+
+    def check(c):
+        theirs = _no_thanks(world, OTHER[role])
+        r = c.call("GET", RULES, params={"limit": "500"})
+        assert r.status_code == 200
+        items = r.json()["items"]
+        assert all(x["side"] == role for x in items), items
+        assert theirs["id"] not in {x["id"] for x in items}
+    return check
+
+
+def probe_pair_rule_delete(world, role, kind, own):
+    if role in ("admin", "organizer"):
+        lock = world.post(RULES, {"need_id": world.new_need(as_="state_a")["id"],
+                                  "offer_id": world.offer_d["id"], "rule": "lock"},
+                          as_="organizer")
+        return lock["id"], {}, (204,)
+    if own:
+        return _no_thanks(world, CALLER[role])["id"], {}, (204,)
+    return _no_thanks(world, OTHER[role])["id"], {}, (404,)
+
+
+UNAVAILABILITY = f"{V1}/roundtables/{{id}}/unavailability"
+
+
+def probe_unavailability_put(world, role, kind, own):
+    if role in ("admin", "organizer"):
+        return world.rt["id"], {"body": BAD}, (422,)
+    if own:
+        return world.rt["id"], {"body": {"slot_ids": []}}, (200,)
+    other = world.p[OTHER[role]]["id"]
+    return world.rt["id"], {"body": {"participant_id": other, "slot_ids": []}}, (403,)
+
+
+def probe_unavailability_get(world, role, kind, own):
+    if own:
+        return world.rt["id"], {}, (200,)
+    return world.rt["id"], {"params": {"participant_id": world.p[OTHER[role]]["id"]}}, (403,)
+
+
+def probe_participant_schedule(world, role, kind, own):
+    if role in ("admin", "organizer"):
+        return world.p["state_a"]["id"], {}, (200,)
+    return world.p[CALLER[role] if own else OTHER[role]]["id"], {}, (200,) if own else (403,)
+
+
 PROBES = {
+    ("PUT", UNAVAILABILITY): probe_unavailability_put,
+    ("GET", UNAVAILABILITY): probe_unavailability_get,
+    ("GET", f"{V1}/participants/{{id}}/schedule"): probe_participant_schedule,
+    ("POST", RULES): probe_pair_rule_create,
+    ("GET", RULES): probe_pair_rules_list,
+    ("DELETE", f"{RULES}/{{id}}"): probe_pair_rule_delete,
     ("PATCH", P): probe_participant_patch,
     ("POST", f"{V1}/tokens"): probe_tokens_create,
     ("GET", f"{V1}/tokens"): probe_tokens_list,

@@ -262,6 +262,69 @@ def test_reasons_case_by_case(world):
     assert own["id"]
 
 
+def test_reasons_offers_with_and_without_room(world):
+    """The engine is asked about the offers with room first and about every offer only when none
+    of those will do: a need whose only offer with room scores below the run's minimum while a
+    taken offer reaches it was outcompeted; below_min_score when neither reaches it."""
+    rt = world.new_roundtable("open", as_="organizer")
+    rid = rt["id"]
+    th = "incident.incident_response"
+    strong = world.new_offer(as_="donor", rt=rid, title="Online incident response course",
+                             themes=[th], languages=["en"], modality="online", capacity=1)
+    # Chile only (the winner, in Kenya, cannot take it), and a weaker fit for the loser
+    weak = world.new_offer(as_="implementer", rt=rid, title="Threat sharing visits",
+                           themes=["incident.threat_information_sharing"], languages=["en", "es"],
+                           modality="hybrid", countries=["CHL"], capacity=1)
+    winner = world.new_need(as_="state_a", rt=rid, title="Winner", themes=[th], languages=["en"],
+                            modality="online", priority="high")
+    loser = world.new_need(as_="state_b", rt=rid, title="Loser", themes=[th],
+                           languages=["en", "es"], modality="online", priority="low")
+    scores = {i["offer_id"]: i["score"] for i in world.call(
+        "GET", f"{V1}/needs/{{id}}/suggestions", loser["id"], as_="admin").body["items"]}
+    assert scores[strong["id"]] > scores[weak["id"]], scores
+    mid = round((scores[strong["id"]] + scores[weak["id"]]) / 2, 6)
+    run_to_end(world, rid, {"min_score": mid})
+    assert [m["need_id"] for m in matches_of(world, rid, offer_id=strong["id"])] == [winner["id"]]
+    assert not matches_of(world, rid, offer_id=weak["id"])
+    reasons = lambda: {u["title"]: u["reason"]  # noqa: E731
+                       for u in summary(world, rid).body["unmet_needs"]}
+    assert reasons() == {"Loser": "outcompeted"}
+    # a minimum above anything the loser reaches: below_min_score
+    run_to_end(world, rid, {"min_score": min(0.999, scores[strong["id"]] + 0.01)})
+    assert reasons()["Loser"] == "below_min_score"
+
+
+def test_reasons_score_with_the_states_agreed_partnerships(world):
+    """The summary picks the engine's rows itself (with each state's agreed partnerships, which
+    feed fairness): an unmet need's score must be the one the engine gives elsewhere
+    (suggestions), to the last bit. With min_score exactly that score the need was outcompeted;
+    a hair above it, below_min_score."""
+    rt = world.new_roundtable("open", as_="organizer")
+    rid = rt["id"]
+    th = "incident.incident_response"
+    kw = dict(themes=[th], languages=["en"], modality="online")
+    first = world.new_offer(as_="donor", rt=rid, title="First course", capacity=1, **kw)
+    earlier = world.new_need(as_="state_a", rt=rid, title="Earlier", **kw)
+    run_to_end(world, rid)
+    (m,) = matches_of(world, rid, need_id=earlier["id"])
+    assert m["offer_id"] == first["id"]
+    agree(world, m["id"], state="state_a", provider="donor")  # Kenya: one agreed partnership
+    offer = world.new_offer(as_="implementer", rt=rid, title="Second course", capacity=1, **kw)
+    winner = world.new_need(as_="state_b", rt=rid, title="Winner", priority="high", **kw)
+    loser = world.new_need(as_="state_a", rt=rid, title="Loser", priority="low", **kw)
+    (hit,) = [i for i in world.call("GET", f"{V1}/needs/{{id}}/suggestions", loser["id"],
+                                    as_="admin").body["items"] if i["offer_id"] == offer["id"]]
+    assert hit["breakdown"]["fairness"]["value"] < 1  # the agreed partnership counts
+    reasons = lambda: {u["title"]: u["reason"]  # noqa: E731
+                       for u in summary(world, rid).body["unmet_needs"]}
+    for min_score, reason in ((hit["score"], "outcompeted"),
+                              (hit["score"] + 1e-8, "below_min_score")):
+        run_to_end(world, rid, {"min_score": min_score})
+        assert [x["need_id"] for x in matches_of(world, rid, offer_id=offer["id"])] == \
+            [winner["id"]]
+        assert reasons() == {"Loser": reason}, min_score
+
+
 def test_empty_roundtable(world):
     rt = world.new_roundtable("planned", as_="organizer")
     for fmt in FORMATS:

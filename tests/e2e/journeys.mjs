@@ -36,6 +36,8 @@ const F = {
   decide: has('POST', '/api/v1/matches/{id}/decision'),
   summary: has('GET', '/api/v1/roundtables/{id}/summary'),
   me: has('GET', '/api/v1/me'),
+  schedule: has('PUT', '/api/v1/roundtables/{id}/slots') && has('POST', '/api/v1/roundtables/{id}/schedule')
+    && has('GET', '/api/v1/participants/{id}/schedule'),
 };
 
 const notes = [];
@@ -74,7 +76,7 @@ async function runMatching(rtId) {
   return run;
 }
 
-async function withBrowser(name, fn, { viewport = { width: 1280, height: 900 } } = {}) {
+async function withBrowser(name, fn, { viewport = { width: 1280, height: 900 }, downloads = false, timezone } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-e2e-profile-'));
   const ctx = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
@@ -83,7 +85,8 @@ async function withBrowser(name, fn, { viewport = { width: 1280, height: 900 } }
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport,
     locale: 'en-US',
-    acceptDownloads: false,
+    acceptDownloads: downloads,
+    ...(timezone ? { timezoneId: timezone } : {}),
   });
   const page = ctx.pages()[0] || (await ctx.newPage());
   page.setDefaultTimeout(15000);
@@ -637,6 +640,136 @@ async function passwordJourney() {
   });
 }
 
+const SCHED_NEED = 'Incident response exercises';
+
+async function scheduleJourney() {
+  if (!F.schedule) {
+    note('schedule routes absent: the meeting schedule journey was skipped');
+    return;
+  }
+  // A roundtable of its own, where Kenya's need fits the implementer's offer.
+  const rt = await api('POST', '/api/v1/roundtables', TOKENS.admin, {
+    title: 'Schedule roundtable — Geneva', status: 'open', starts_on: '2024-12-02', ends_on: '2024-12-02', location: 'Geneva' });
+  await api('POST', '/api/v1/needs', TOKENS.admin, {
+    roundtable_id: rt.id, participant_id: TOKENS.participants.kenya, title: SCHED_NEED,
+    description: 'Tabletop and live incident response exercises for the national CSIRT.',
+    themes: ['incident.incident_response'], languages: ['en'] });
+  await api('POST', '/api/v1/offers', TOKENS.admin, {
+    roundtable_id: rt.id, participant_id: TOKENS.participants.partners, title: 'Incident response exercises and training',
+    description: 'Incident response exercises and training for CSIRT staff.', kind: 'training',
+    themes: ['incident.incident_response'], languages: ['en'] });
+
+  await withBrowser('8-schedule-organizer', async (page, shot) => {
+    await signIn(page, TOKENS.organizer, null);
+    await h1(page, 'Roundtables');
+    await page.goto(`${BASE}/#/roundtables/${rt.id}`);
+    await h1(page, rt.title);
+    await page.getByRole('button', { name: 'Start matching' }).click();
+    await page.locator('.run-status[data-status="succeeded"]').waitFor({ timeout: 60000 });
+    await page.getByRole('link', { name: 'Meeting schedule' }).click();
+    await h1(page, `Meeting schedule: ${rt.title}`);
+    await page.getByText('No schedule has been made yet.').waitFor();
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('main input, main select')]
+      .filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.name || el.id));
+    check(!unlabelled.length, `controls without a label: ${unlabelled.join(', ')}`);
+
+    // Two slots, the second overlapping first: the service's 422 lands next to its start.
+    const slots = page.locator('.schedule-slots');
+    const slot = (i) => slots.locator('.grid-row').nth(i);
+    await slot(0).getByLabel('Starts').fill('2024-12-02T09:00');
+    await slot(0).getByLabel('Ends').fill('2024-12-02T09:30');
+    await slots.getByRole('button', { name: 'Add a slot' }).click();
+    check(await slot(1).getByLabel('Session (optional)').evaluate((el) => el === document.activeElement), 'the new slot row does not have focus');
+    await slot(1).getByLabel('Starts').fill('2024-12-02T09:15');
+    await slot(1).getByLabel('Ends').fill('2024-12-02T09:45');
+    await slots.getByRole('button', { name: 'Save the slots' }).click();
+    const overlap = slot(1).locator('[data-field="starts_at"] .field-error');
+    await overlap.waitFor();
+    check(/overlaps/.test(await overlap.textContent()), `the overlap error reads: ${await overlap.textContent()}`);
+    await slots.locator('.error-summary').getByText('Slot 2 — Starts').waitFor();
+    await shot('slot-overlap');
+    await slot(1).getByLabel('Session (optional)').fill('Morning, second round');
+    await slot(1).getByLabel('Starts').fill('2024-12-02T10:00');
+    await slot(1).getByLabel('Ends').fill('2024-12-02T10:30');
+    await slots.getByRole('button', { name: 'Save the slots' }).click();
+    await slots.getByText('Saved: 2 slots.').waitFor();
+    check(await overlap.isHidden(), 'the overlap error stayed after it was fixed');
+    // Typed in the browser's time zone (UTC+8 here), kept in UTC.
+    const saved = (await api('GET', `/api/v1/roundtables/${rt.id}/slots`, TOKENS.organizer)).items;
+    check(saved.map((x) => x.starts_at).join() === '2024-12-02T01:00:00.000Z,2024-12-02T02:00:00.000Z', `slots kept as ${JSON.stringify(saved)}`);
+
+    const tables = page.locator('.schedule-tables');
+    await tables.locator('.grid-row').nth(0).getByLabel('Name').fill('Table A');
+    await tables.getByRole('button', { name: 'Add a table' }).click();
+    await tables.locator('.grid-row').nth(1).getByLabel('Name').fill('Table B');
+    await tables.locator('.grid-row').nth(1).getByLabel('Room or link (optional)').fill('Room 2');
+    await tables.getByRole('button', { name: 'Save the tables' }).click();
+    await tables.getByText('Saved: 2 tables.').waitFor();
+
+    // Kenya cannot make either slot: the meeting is not placed, and the page says why.
+    await api('PUT', `/api/v1/roundtables/${rt.id}/unavailability`, TOKENS.organizer,
+      { participant_id: TOKENS.participants.kenya, slot_ids: saved.map((x) => x.id) });
+    await page.getByRole('button', { name: 'Make the schedule' }).click();
+    const unplaced = page.locator('.unplaced');
+    await unplaced.getByText('Not placed: 1').waitFor();
+    const why = await unplaced.locator('li').textContent();
+    check(why.includes(SCHED_NEED) && why.includes(`someone of the meeting cannot make it (most often ${TOKENS.names.state})`), `the unplaced meeting reads: ${why}`);
+    check(await page.locator('table.timetable td.meeting').count() === 0, 'a meeting was placed in a slot its state cannot make');
+    await shot('unplaced');
+    await api('PUT', `/api/v1/roundtables/${rt.id}/unavailability`, TOKENS.organizer, { participant_id: TOKENS.participants.kenya, slot_ids: [] });
+    await page.getByLabel('One meeting per need, with all its providers').check();
+    await page.getByRole('button', { name: 'Make the schedule' }).click();
+    await unplaced.getByText('Every meeting has a place.').waitFor();
+    const grid = page.locator('table.timetable');
+    await grid.waitFor();
+    check(await grid.locator('thead th[scope="col"]').count() === 3, 'the grid does not have a slot column and 2 table columns');
+    check(await grid.locator('tbody th[scope="row"]').count() === 2, 'the grid does not have 2 slot rows');
+    const cell = grid.locator('td.meeting');
+    check(await cell.count() === 1, `the grid holds ${await cell.count()} meetings`);
+    const text = await cell.textContent();
+    check(text.includes(SCHED_NEED) && text.includes(TOKENS.names.state) && text.includes(TOKENS.names.provider), `the meeting cell reads: ${text}`);
+    await page.locator('.optimality').getByText('Proven optimal').waitFor();
+    await page.locator('.unplaced').getByText('Every meeting has a place.').waitFor();
+    await page.waitForFunction(() => document.getElementById('live').textContent.includes('1 of 1 meetings placed'));
+    await shot('grid');
+  }, { timezone: 'Asia/Shanghai' });
+
+  await withBrowser('9-schedule-state', async (page, shot) => {
+    await signIn(page, TOKENS.state, TOKENS.names.state);
+    await h1(page, 'My needs');
+    await page.locator('#lang').selectOption('zh');
+    await page.locator('#nav').getByRole('link', { name: '我的日程' }).click();
+    await h1(page, '我的日程');
+    const row = page.locator('table.my-meetings tbody tr');
+    await row.first().waitFor();
+    check(await row.count() === 1, `the timetable has ${await row.count()} meetings`);
+    const text = await row.textContent();
+    check(text.includes(SCHED_NEED) && text.includes(TOKENS.names.provider) && /Table [AB]/.test(text), `the timetable row reads: ${text}`);
+    check(/01:00/.test(text), `the meeting is not shown at 01:00 UTC: ${text}`);
+    check(!text.includes(TOKENS.names.state), 'the state is listed among its own counterparts');
+    check(await page.locator('table.my-meetings thead th[scope="col"]').count() === 5, 'the timetable lacks column headers');
+    check(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the timetable overflows a phone screen');
+    await shot('my-schedule-zh');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: '下载到我的日历（.ics）' }).click(),
+    ]);
+    const ics = fs.readFileSync(await download.path(), 'utf8');
+    check(ics.startsWith('BEGIN:VCALENDAR'), `the download starts: ${ics.slice(0, 40)}`);
+    check(ics.includes(SCHED_NEED) && download.suggestedFilename().endsWith('.ics'), 'the calendar lacks the meeting');
+    await page.locator('.ics').getByText('已下载。').waitFor();
+    // Marks a slot it cannot make, on the roundtable's schedule page.
+    await page.getByRole('link', { name: rt.title }).first().click();
+    await h1(page, `会议日程：${rt.title}`);
+    await page.locator('.unavailability input[type=checkbox]').first().check();
+    await page.getByRole('button', { name: '保存我的时间安排' }).click();
+    await page.getByText('已保存：您有 1 个时段无法出席。').waitFor();
+    const marks = await api('GET', `/api/v1/roundtables/${rt.id}/unavailability`, TOKENS.state);
+    check(marks.items.length === 1 && marks.items[0].slot_ids.length === 1, `unavailability: ${JSON.stringify(marks)}`);
+    await shot('unavailability-zh');
+  }, { viewport: { width: 390, height: 844 }, downloads: true });
+}
+
 // --- main -----------------------------------------------------------------------------------------
 
 const journeys = [
@@ -648,6 +781,7 @@ const journeys = [
   ['organizer: summary dashboard and exports, in English and Chinese', summaryStandIn],
   ['admin: a wrong participant is refused; posts for a state, withdraws, edits a roundtable, declines for a state', adminJourney],
   ['state: signs in with email and password (wrong password first), posts with the CSRF token, signs out', passwordJourney],
+  ['schedule: an organizer sets slots and tables and makes the schedule; a state reads its timetable in Chinese and downloads its .ics', scheduleJourney],
 ];
 console.log(`# features from /api/openapi.json: ${Object.entries(F).map(([k, v]) => `${k}=${v ? 'yes' : 'no'}`).join(' ')}`);
 let passed = 0;

@@ -11,6 +11,7 @@ import { signinView } from './views/signin.js';
 import { postingList, postingForm, postingDetail } from './views/postings.js';
 import { matchesView } from './views/matches.js';
 import { roundtableList, roundtableForm, roundtableDetail } from './views/roundtables.js';
+import { scheduleView, myScheduleView } from './views/schedule.js';
 
 const ANY = null;
 const STAFF = ['admin', 'organizer'];
@@ -29,6 +30,8 @@ const ROUTES = [
   ['/roundtables/new', roundtableForm, STAFF],
   ['/roundtables/:id', roundtableDetail, ANY],
   ['/roundtables/:id/edit', roundtableForm, STAFF],
+  ['/roundtables/:id/schedule', scheduleView, ANY],
+  ['/schedule', myScheduleView, ['state', 'provider']],
 ].map(([pattern, view, roles]) => {
   const names = [];
   const re = new RegExp(`^${pattern.replace(/:(\w+)/g, (m, n) => { names.push(n); return '([1-9][0-9]{0,17})'; })}$`);
@@ -145,8 +148,8 @@ function renderFrame() {
   const links = [];
   if (s) {
     const r = s.role;
-    if (r === 'state') links.push(['#/needs', t('nav.my_needs')], ['#/matches', t('nav.partnerships')], ['#/offers?mine=0', t('nav.offers')], ['#/roundtables', t('nav.roundtables')]);
-    else if (r === 'provider') links.push(['#/offers', t('nav.my_offers')], ['#/matches', t('nav.matches')], ['#/needs?mine=0', t('nav.needs')], ['#/roundtables', t('nav.roundtables')]);
+    if (r === 'state') links.push(['#/needs', t('nav.my_needs')], ['#/matches', t('nav.partnerships')], ['#/offers?mine=0', t('nav.offers')], ['#/roundtables', t('nav.roundtables')], ['#/schedule', t('nav.my_schedule')]);
+    else if (r === 'provider') links.push(['#/offers', t('nav.my_offers')], ['#/matches', t('nav.matches')], ['#/needs?mine=0', t('nav.needs')], ['#/roundtables', t('nav.roundtables')], ['#/schedule', t('nav.my_schedule')]);
     else links.push(['#/roundtables', t('nav.roundtables')], ['#/needs', t('nav.needs')], ['#/offers', t('nav.offers')], ['#/matches', t('nav.matches')]);
   }
   const { path } = parseHash();

@@ -53,7 +53,10 @@ export const FEATURES = {
   matchRuns: ['POST', '/api/v1/roundtables/{id}/match-runs'],
   matchRun: ['GET', '/api/v1/match-runs/{id}'],
   summary: ['GET', '/api/v1/roundtables/{id}/summary'],
+  overlaps: ['GET', '/api/v1/offers/{id}/overlaps'],
   me: ['GET', '/api/v1/me'],
+  schedule: ['POST', '/api/v1/roundtables/{id}/schedule'],
+  participantSchedule: ['GET', '/api/v1/participants/{id}/schedule'],
 };
 
 export async function feature(name) {

@@ -326,6 +326,7 @@ export function postingDetail(kindName) {
     facts.push([t('field.updated'), fmtDateTime(p.updated_at)]);
     main.append(dl(facts));
     if (p.description) main.append(h('h2', t('field.description')), data('p.description', p.description));
+    if (kindName === 'offers') main.append(await overlapsNotice(p, signal));
 
     // Suggestions: the best feasible counterparts, each score explained.
     const sugBox = h('section.suggestions', { 'aria-labelledby': 'sug-h' }, h('h2', { id: 'sug-h' }, t(`${kindName}.suggestions_title`)));
@@ -398,6 +399,31 @@ async function suggestions(ctx, cfg, kindName, p, box) {
     wait.remove();
     if (!isAbort(e)) box.append(errorPanel(e, () => ctx.refresh()));
   }
+}
+
+// Offers that already serve a shared theme in a shared country, and agreed partnerships that
+// do: duplication the donor should see before it happens.
+async function overlapsNotice(p, signal) {
+  const box = h('div');
+  if (p.status !== 'open' || !(await feature('overlaps'))) return box;
+  try {
+    const res = await api('GET', `/api/v1/offers/${p.id}/overlaps`, { signal });
+    if (!res.total) return box;
+    const line = (x) => (x.kind === 'partnership'
+      ? h('li', t('overlaps.partnership', { country: x.country || '—' }), ' ', h('a', { href: `#/needs/${x.need_id}` }, data('span', x.title)), ' — ', themeNames(x.themes))
+      : h('li', t('overlaps.offer'), ' ', h('a', { href: `#/offers/${x.id}` }, data('span', x.title)), ' — ', themeNames(x.themes)));
+    box.append(h('section.panel.overlaps', { role: 'note', 'aria-labelledby': 'ov-h' },
+      h('h2', { id: 'ov-h' }, t('overlaps.title', { count: res.total })),
+      h('p.muted', t('overlaps.intro')),
+      h('ul', res.items.map(line))));
+  } catch (e) {
+    if (!isAbort(e)) box.append(h('p.muted', describeError(e)));
+  }
+  return box;
+}
+
+function themeNames(codes) {
+  return codes.map((c) => themeName(c)).join(', ');
 }
 
 async function matchesFor(ctx, kindName, p, box) {

@@ -8,6 +8,7 @@ import { Form, textField, selectField } from '../forms.js';
 import { pageHead, badge, describeError, errorPanel, unavailable, loading, dl, confirmDialog, CRITERIA } from '../ui.js';
 import { loadRoundtables, forgetRoundtables, feature, themeName, loadThemes } from '../store.js';
 import * as session from '../session.js';
+import { saveBlob } from './schedule.js';
 
 function dates(r) {
   if (!r.starts_on && !r.ends_on) return t('common.no_dates');
@@ -104,7 +105,8 @@ export async function roundtableDetail(ctx) {
   main.append(h('nav.sub', { 'aria-label': t('roundtables.browse') }, h('ul',
     h('li', h('a', { href: `#/needs?mine=0&roundtable_id=${r.id}` }, t('roundtables.needs'))),
     h('li', h('a', { href: `#/offers?mine=0&roundtable_id=${r.id}` }, t('roundtables.offers'))),
-    h('li', h('a', { href: `#/matches?roundtable_id=${r.id}` }, t('roundtables.matches'))))));
+    h('li', h('a', { href: `#/matches?roundtable_id=${r.id}` }, t('roundtables.matches'))),
+    (await feature('schedule')) ? h('li', h('a', { href: `#/roundtables/${r.id}/schedule` }, t('roundtables.schedule'))) : null)));
 
   if (staff) {
     main.append(importSection(ctx, r), await runSection(ctx, r));
@@ -410,13 +412,7 @@ function exportsBlock(r) {
     status.textContent = t('summary.preparing');
     try {
       const res = await api('GET', `/api/v1/roundtables/${r.id}/summary`, { query: { format, lang }, raw: true, accept: '*/*' });
-      const blob = await res.blob();
-      const url = URL.createObjectURL(blob);
-      const a = h('a', { href: url, download: `roundtable-${r.id}-summary-${lang}.${ext}` });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      saveBlob(await res.blob(), `roundtable-${r.id}-summary-${lang}.${ext}`);
       status.textContent = t('summary.downloaded');
     } catch (e) {
       status.textContent = describeError(e);

@@ -1,0 +1,51 @@
+/* The process's cache of bearer-token lookups (docs/scaling.md): a found token's id, role
+ * and participant. One LISTENing connection (rt_db_listener) hears every change to tokens,
+ * accounts and sessions (sql/008_notify.sql) and empties the cache; so does the loss of
+ * that connection, and while it is down nothing is cached.
+ *
+ * A cached answer is used only after a sync on the listening connection that started after
+ * the request arrived: every notice committed before then has been heard, so a token
+ * revoked through any process is refused by the next request everywhere. Requests waiting
+ * at the same time share that one round trip, which is what makes the cache pay: one
+ * SELECT 1 for many requests instead of a lookup each. */
+#ifndef RT_API_CACHE_H
+#define RT_API_CACHE_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "auth.h"
+
+typedef struct rt__cached_token {
+  int64_t token_id;
+  int64_t participant_id;
+  rt_role_t role;
+} rt__cached_token_t;
+
+/* found: 1 with *t (borrowed for the call) when the cache vouches for the token, 0 when it
+ * must be looked up; generation: what to pass to rt__token_cache_put after that lookup. */
+typedef void (*rt__token_cache_cb)(void *arg, int found, const rt__cached_token_t *t,
+                                   uint64_t generation);
+
+/* A request's place in a loop's wait list; lives in the request's arena. */
+typedef struct rt__token_wait {
+  struct rt__token_wait *next;
+  const char *hash;
+  uint64_t sync;
+  rt__token_cache_cb cb;
+  void *arg;
+} rt__token_wait_t;
+
+/* Looks hash (hex, RT_TOKEN_HASH_HEX_LEN chars, borrowed until cb) up for a request on loop:
+ * cb(arg, ...) runs exactly once, inside this call when the answer is known at once (a miss),
+ * else later on loop's thread. w (borrowed until cb) holds the request's place. */
+void rt__token_cache_lookup(uv_loop_t *loop, rt__token_wait_t *w, const char *hash,
+                            rt__token_cache_cb cb, void *arg);
+/* Keeps what a lookup that started at generation found, unless the cache was emptied since. */
+void rt__token_cache_put(const char *hash, const rt__cached_token_t *t, uint64_t generation);
+/* A worker loop's part: init in its worker_init, close in its worker_close (waiting requests
+ * are answered as misses). 0 or a negative code. */
+int rt__token_cache_worker_init(uv_loop_t *loop) RT_WUR;
+void rt__token_cache_worker_close(uv_loop_t *loop);
+
+#endif
