@@ -186,16 +186,6 @@ void rt__pair_rules_list(rt_api_call_t *call) {
 
 /* ---- DELETE /pair-rules/{id} ---- */
 
-static void on_deleted(int status, const rt_db_result_t *res, void *data) {
-  rt_api_call_t *call = data;
-  if (status)
-    rt__api_db_failed(call->req, status, res);
-  else if (rt_db_result_rows(res) < 1)
-    rt_http_respond_problem(call->req, 404, "Not Found", "No such rule of yours.");
-  else
-    rt_http_respond(call->req, 204, NULL, NULL, 0);
-}
-
 void rt__pair_rules_delete(rt_api_call_t *call) {
   int64_t id = rt__path_id(call, 0);
   if (!id)
@@ -209,7 +199,5 @@ void rt__pair_rules_delete(rt_api_call_t *call) {
   const char *params[] = {rt__id_text(call, id), rt__role_name(call->who.role),
                           call->who.participant_id ? rt__id_text(call, call->who.participant_id)
                                                    : NULL};
-  int rc = rt__api_write(call, sql, 3, params, on_deleted, call);
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
+  rt__exec_no_content(call, sql, 3, params, "No such rule of yours.");
 }
