@@ -49,8 +49,6 @@ static const char needs_sql[] =
     " FROM needs n JOIN participants p ON p.id = n.participant_id"
     " LEFT JOIN agreed a ON a.participant_id = n.participant_id"
     " WHERE n.roundtable_id = $1 AND n.status = 'open' AND ($2::bigint IS NULL OR n.id = $2)"
-    " AND ($3::boolean IS NOT TRUE OR NOT EXISTS (SELECT 1 FROM matches m WHERE m.need_id = n.id"
-    " AND m.status IN ('proposed', 'agreed', 'completed')))"
     " ORDER BY n.id";
 enum {
   N_ID,
@@ -78,9 +76,7 @@ static const char offers_sql[] =
     " o.window_end - DATE '1970-01-01', (o.funding_usd * 100)::bigint, o.capacity,"
     " array_to_string(o.regions, ','), array_to_string(o.countries, ',')"
     " FROM offers o"
-    " WHERE o.roundtable_id = $1 AND ($2::bigint IS NULL OR o.id = $2) AND (o.status = 'open'"
-    " OR ($3::boolean AND o.status = 'closed' AND o.capacity <= (SELECT count(*) FROM matches m"
-    " WHERE m.offer_id = o.id AND m.status IN ('agreed', 'completed'))))"
+    " WHERE o.roundtable_id = $1 AND o.status = 'open' AND ($2::bigint IS NULL OR o.id = $2)"
     " ORDER BY o.id";
 enum {
   O_ID,
@@ -160,7 +156,7 @@ static void send_step(load_ctx_t *ctx, load_step_t step) {
   ctx->step = step;
   const rt_snapshot_request_t *rq = &ctx->snap->request;
   const char *sql = NULL;
-  const char *params[3] = {NULL, NULL, NULL};
+  const char *params[2] = {NULL, NULL};
   int n = 0;
   switch (step) {
   case STEP_BEGIN:
@@ -185,7 +181,6 @@ static void send_step(load_ctx_t *ctx, load_step_t step) {
     params[n++] = (step == STEP_NEEDS ? rq->focus == RT_SNAP_NEED : rq->focus == RT_SNAP_OFFER)
                       ? ctx->id_text
                       : NULL;
-    params[n++] = (step == STEP_NEEDS ? rq->unmatched_needs : rq->full_offers) ? "true" : NULL;
     break;
   case STEP_PAIRS:
     sql = pairs_sql;

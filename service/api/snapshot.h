@@ -29,12 +29,6 @@ typedef struct rt_snapshot_request_s {
   rt_snapshot_focus_t focus;
   int64_t id;     /* the roundtable, the need or the offer */
   int64_t run_id; /* RT_SNAP_ROUNDTABLE: the queued run that the load sets running (0: none) */
-  /* Only the open needs without a proposed, agreed or completed match (the summary's unmet
-   * needs), instead of every open need. */
-  int unmatched_needs;
-  /* Also the offers closed because agreed partnerships fill them: in the instance with no
-   * capacity left, so that the engine can tell "fully taken" from "no offer at all". */
-  int full_offers;
   /* The caller reads the needs and offers in its extra statements and fills snap->needs and
    * snap->offers itself before rt__snapshot_build, in the layouts of the statements it replaces
    * (RT_SNAP_NEED_COLS, RT_SNAP_OFFER_COLS columns; snapshot.c lists them): the summary, which
