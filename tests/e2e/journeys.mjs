@@ -36,6 +36,7 @@ const F = {
   decide: has('POST', '/api/v1/matches/{id}/decision'),
   summary: has('GET', '/api/v1/roundtables/{id}/summary'),
   me: has('GET', '/api/v1/me'),
+  overlaps: has('GET', '/api/v1/offers/{id}/overlaps'),
   schedule: has('PUT', '/api/v1/roundtables/{id}/slots') && has('POST', '/api/v1/roundtables/{id}/schedule')
     && has('GET', '/api/v1/participants/{id}/schedule'),
 };
@@ -295,8 +296,20 @@ async function providerJourney() {
     check((await cErr.textContent()).includes('GHANA'), 'the country error does not name the bad code');
     await shot('offer-error');
     await page.getByLabel(/^Open to these countries/).fill('KEN, GHA');
+    // Another donor already serves Kenya on a shared theme: the new offer's page says so.
+    const other = F.overlaps && await api('POST', '/api/v1/offers', TOKENS.admin, {
+      roundtable_id: TOKENS.roundtable_id, participant_id: TOKENS.participants.fund,
+      title: 'Digital forensics toolkit for Kenya', kind: 'equipment',
+      themes: ['cybercrime.digital_forensics'], languages: ['en'], countries: ['KEN'] });
     await page.getByRole('button', { name: 'Post the offer' }).click();
     await h1(page, 'Cybercrime investigation mentoring');
+    if (other) {
+      const ov = page.locator('.overlaps');
+      await ov.getByRole('link', { name: other.title }).waitFor();
+      check((await ov.locator('h2').textContent()).includes('1'), 'the overlaps heading does not count 1');
+      await shot('offer-overlaps');
+      await api('DELETE', `/api/v1/offers/${other.id}`, TOKENS.admin); // the later journeys' world stays as it was
+    }
     if (F.offerSuggestions) {
       await page.locator('.suggestions').getByText('No need fits this offer yet.').waitFor();
     } else {
