@@ -129,29 +129,6 @@ static void on_list(int status, const rt_db_result_t *res, void *data) {
   rt__respond_items(call, res, shown, cursor[0] ? cursor : NULL);
 }
 
-/* A theme or a theme group as an array literal of the themes it covers; NULL if unknown. */
-static const char *theme_set(rt_arena_t *arena, const char *theme) {
-  if (!rt__ref_find_any_theme(theme))
-    return NULL;
-  const rt_reference_t *ref = rt__reference();
-  rt_buf_t arr;
-  rt_buf_init(&arr, 4096);
-  int rc = rt_buf_puts(&arr, "{");
-  int first = 1;
-  for (size_t i = 0; i < ref->all_themes_count && !rc; i++) {
-    const rt_ref_entry_t *c = &ref->all_themes[i];
-    if (!c->extra || (strcmp(c->code, theme) != 0 && strcmp(c->extra, theme) != 0))
-      continue;
-    rc = rt_buf_printf(&arr, "%s%s", first ? "" : ",", c->code);
-    first = 0;
-  }
-  if (!rc)
-    rc = rt_buf_puts(&arr, "}");
-  const char *s = rc ? NULL : rt_arena_strdup(arena, arr.data);
-  rt_buf_free(&arr);
-  return s;
-}
-
 static void list_ready(rt_api_call_t *call) {
   static const char *const allowed[] = {
       "limit",          "cursor", "roundtable_id", "run_id",    "need_id", "offer_id", "theme",
@@ -215,15 +192,16 @@ static void list_ready(rt_api_call_t *call) {
   }
   const char *theme = rt__query_get(&q, "theme");
   if (theme && !rc) {
-    params[n++] = theme_set(arena, theme);
-    if (!params[n - 1])
+    rc = rt__ref_theme_set(arena, theme, &params[n++]);
+    if (!rc && !params[n - 1])
       bad = "theme is not a known theme or theme group.";
     /* the need or the offer holds a theme of the set */
-    rc = rt_buf_printf(&where,
-                       " AND (EXISTS (SELECT 1 FROM needs n WHERE n.id = m.need_id"
-                       " AND n.themes && $%d::text[]) OR EXISTS (SELECT 1 FROM offers o"
-                       " WHERE o.id = m.offer_id AND o.themes && $%d::text[]))",
-                       n, n);
+    if (!rc)
+      rc = rt_buf_printf(&where,
+                         " AND (EXISTS (SELECT 1 FROM needs n WHERE n.id = m.need_id"
+                         " AND n.themes && $%d::text[]) OR EXISTS (SELECT 1 FROM offers o"
+                         " WHERE o.id = m.offer_id AND o.themes && $%d::text[]))",
+                         n, n);
   }
   const char *region = rt__query_get(&q, "region");
   if (region && !rc) {

@@ -411,28 +411,14 @@ static void list_ready(rt_api_call_t *call, const rt_posting_kind_t *kind) {
   }
   const char *theme = rt__query_get(&q, "theme");
   if (theme && !rc) {
-    const rt_ref_entry_t *t = rt__ref_find_any_theme(theme);
-    if (!t) {
+    /* a group matches every theme in it */
+    const char *set;
+    rc = rt__ref_theme_set(arena, theme, &set);
+    if (!rc && !set) {
       bad = "theme is not a known theme or theme group.";
-    } else {
-      /* a group matches every theme in it */
-      rt_buf_t arr;
-      rt_buf_init(&arr, 4096);
-      int ar = rt_buf_puts(&arr, "{");
-      const rt_reference_t *ref = rt__reference();
-      int first = 1;
-      for (size_t i = 0; i < ref->all_themes_count && !ar; i++) {
-        const rt_ref_entry_t *c = &ref->all_themes[i];
-        if (!c->extra || (strcmp(c->code, theme) != 0 && strcmp(c->extra, theme) != 0))
-          continue;
-        ar = rt_buf_printf(&arr, "%s%s", first ? "" : ",", c->code);
-        first = 0;
-      }
-      if (!ar)
-        ar = rt_buf_puts(&arr, "}");
-      params[n++] = ar ? NULL : rt_arena_strdup(arena, arr.data);
-      rt_buf_free(&arr);
-      rc = ar ? ar : rt_buf_printf(&where, " AND x.themes && $%d::text[]", n);
+    } else if (!rc) {
+      params[n++] = set;
+      rc = rt_buf_printf(&where, " AND x.themes && $%d::text[]", n);
     }
   }
   const char *region = rt__query_get(&q, "region");

@@ -236,6 +236,30 @@ const rt_ref_entry_t *rt__ref_find_any_theme(const char *code) {
   return NULL;
 }
 
+int rt__ref_theme_set(rt_arena_t *arena, const char *theme, const char **out) {
+  *out = NULL;
+  if (!rt__ref_find_any_theme(theme))
+    return 0;
+  const rt_reference_t *ref = rt__reference();
+  rt_buf_t arr;
+  rt_buf_init(&arr, 4096);
+  int rc = rt_buf_puts(&arr, "{");
+  int first = 1;
+  for (size_t i = 0; i < ref->all_themes_count && !rc; i++) {
+    const rt_ref_entry_t *c = &ref->all_themes[i];
+    if (!c->extra || (strcmp(c->code, theme) != 0 && strcmp(c->extra, theme) != 0))
+      continue;
+    rc = rt_buf_printf(&arr, "%s%s", first ? "" : ",", c->code);
+    first = 0;
+  }
+  if (!rc)
+    rc = rt_buf_puts(&arr, "}");
+  if (!rc && !(*out = rt_arena_strdup(arena, arr.data)))
+    rc = RT_ENOMEM;
+  rt_buf_free(&arr);
+  return rc;
+}
+
 int rt__v_code(json_t *obj, const char *key, const char *field, int required, rt_ref_kind_t kind,
                rt_field_errors_t *errs, const char **out) {
   json_t *v = json_object_get(obj, key);

@@ -64,6 +64,9 @@ void rt__reference_free(void);
 const rt_ref_entry_t *rt__ref_find(rt_ref_kind_t kind, const char *code);
 /* A theme code or a parent code (for filters: "a parent matches its children"). */
 const rt_ref_entry_t *rt__ref_find_any_theme(const char *code);
+/* The themes a theme or a theme group covers (a group: every theme in it), as a PostgreSQL
+ * array literal in arena: *out, or NULL when the code is neither; RT_ENOMEM or 0. */
+int rt__ref_theme_set(rt_arena_t *arena, const char *theme, const char **out) RT_WUR;
 
 /* Validates an array of codes of one kind (each known, no repeats, count within
  * [min, max]); out receives a PostgreSQL array literal such as {en,fr}. Same return

@@ -521,17 +521,24 @@ typedef struct schedule_job {
   uint64_t t0;
 } schedule_job_t;
 
-static void on_schedule_read(int status, const rt_db_result_t *res, void *data) {
-  schedule_job_t *job = data;
-  rt_api_call_t *call = job->call;
+/* The roundtable's row answered a read: 1; else the failure or 404 is answered: 0. */
+static int roundtable_row(rt_api_call_t *call, int status, const rt_db_result_t *res) {
   if (status) {
     rt__api_db_failed(call->req, status, res);
-    return;
+    return 0;
   }
   if (rt_db_result_rows(res) < 1) {
     rt_http_respond_problem(call->req, 404, "Not Found", "No such roundtable.");
-    return;
+    return 0;
   }
+  return 1;
+}
+
+static void on_schedule_read(int status, const rt_db_result_t *res, void *data) {
+  schedule_job_t *job = data;
+  rt_api_call_t *call = job->call;
+  if (!roundtable_row(call, status, res))
+    return;
   rt_http_respond(call->req, job->created ? 201 : 200, "application/json",
                   rt_db_result_value(res, 0, 0), rt_db_result_length(res, 0, 0));
 }
@@ -815,14 +822,8 @@ static void schedule_done(rt_http_request_t *req, void *arg) {
 static void on_loaded(int status, const rt_db_result_t *res, void *data) {
   schedule_job_t *job = data;
   rt_api_call_t *call = job->call;
-  if (status) {
-    rt__api_db_failed(call->req, status, res);
+  if (!roundtable_row(call, status, res))
     return;
-  }
-  if (rt_db_result_rows(res) < 1) {
-    rt_http_respond_problem(call->req, 404, "Not Found", "No such roundtable.");
-    return;
-  }
   json_error_t jerr;
   job->input = json_loadb(rt_db_result_value(res, 0, 0), rt_db_result_length(res, 0, 0), 0, &jerr);
   int rc = job->input ? rt_http_offload(call->req, schedule_work, schedule_done, job) : RT_ENOMEM;
