@@ -426,9 +426,16 @@ def main():
                 x.close()
         svc.stop()
         # Each step of the DB-backed path measured alone: the same requests without the
-        # token cache (every request looks its token up).
-        svc = harness.Service(pg, *SERVICE_FLAGS, "--auth-cache", "off", migrate=False)
+        # response cache (every GET asks the database: the figures before it), then without
+        # the token cache too (every request also looks its token up).
         auth = ["Authorization: Bearer " + token]
+        svc = harness.Service(pg, *SERVICE_FLAGS, "--response-cache", "0", migrate=False)
+        for name in ("need", "matches", "suggestions"):
+            results[name + "_db"] = wrk(svc.url + reqs[name]["path"], args.seconds,
+                                        args.connections, headers=auth)
+        svc.stop()
+        svc = harness.Service(pg, *SERVICE_FLAGS, "--response-cache", "0", "--auth-cache", "off",
+                              migrate=False)
         for name in ("need", "matches"):
             results[name + "_nocache"] = wrk(svc.url + reqs[name]["path"], args.seconds,
                                              args.connections, headers=auth)
@@ -543,6 +550,61 @@ def row(label, x, extra=""):
             f"{x['non2xx']} | {extra} |")
 
 
+# Why the DB-backed GETs went from under 1,000 requests/s to the response cache: the profile
+# that found the cause (kept by hand: reproduce with the commands in it).
+RESPONSE_CACHE_PROFILE = [
+    "## Profile: the DB-backed GETs, and the response cache",
+    "",
+    "Before the response cache every GET asked PostgreSQL, which shares the two cores with the",
+    "service and wrk. `perf record -g -a` during `wrk -c 64` on the matches page (`--response-cache",
+    "0`, 670 requests/s at the time): PostgreSQL 68% of all CPU, the service 15%. Of PostgreSQL's",
+    "share, running the query 35% (`PortalRun`: the scan and the two correlated subqueries per",
+    "row, `json_build_object` alone 12%), planning 11% (`pg_plan_query`), parsing and analysis 5%,",
+    "the rest protocol and commit. `EXPLAIN (ANALYZE)` of the page's query in a warm session: planning",
+    "0.20-0.26 ms, execution 0.76-0.84 ms (min-max of the faster half of 30 runs). Suggestions:",
+    "PostgreSQL 67% (loading the roundtable's 400 needs and 400 offers), the service 24%",
+    "(`rt__text_signature` 6%, building the instance 2%, libpq 5%). So named prepared",
+    "statements (planning and parsing: about a quarter of PostgreSQL's work per request) would",
+    "give at most ≈1.3× on a miss, and cheaper JSON or a cached engine instance less than the",
+    "factor 20 the target needs: the answer is not to ask PostgreSQL again for a page it has",
+    "already rendered, unless something changed.",
+    "",
+    "The fix (docs/scaling.md, \"Response cache\"): each process keeps the 200 answers of the",
+    "read-only GETs (needs, offers, matches, suggestions, overlaps, roundtables, participants)",
+    "keyed by path, sorted query string, role and participant, bounded in bytes (LRU,",
+    "`--response-cache`, 32 MiB by default). Every table those answers read notifies `rt_data` on",
+    "any change (`sql/016_response_cache.sql`, statement-level triggers), which empties the",
+    "cache of every process; a cached answer is served only after a round trip on the LISTEN",
+    "connection that started after the request arrived (the one its token's lookup waited for),",
+    "so no instance contradicts a write committed anywhere before the request.",
+    "",
+    "The same binary with and without the cache, one database, 64 connections, alternating,",
+    "best of 3 × 5 s each, on a busy machine (load average 8-14 from other builds):",
+    "",
+    "| endpoint | before: `--response-cache 0` | after |",
+    "|---|---:|---:|",
+    "| `GET /api/v1/matches?limit=50&roundtable_id=…` | 562 requests/s, p99 172 ms | 17,997 requests/s, p99 34 ms |",
+    "| `GET /api/v1/needs/{id}/suggestions` | 470 requests/s, p99 215 ms | 30,979 requests/s, p99 13 ms |",
+    "| `GET /api/v1/needs/{id}` | 4,917 requests/s, p99 49 ms | 25,185 requests/s, p99 117 ms |",
+    "",
+    "On a hit the service's own profile is the response's copy into the socket buffer",
+    "(`memmove` 11%, the kernel's `_copy_from_iter` 9% for the 50 KB page) and TCP; nothing of",
+    "PostgreSQL but the shared `SELECT 1` sync. A write empties the cache: the next request for",
+    "each page pays the miss above once; requests for the same page that arrive on the same",
+    "event loop while it is being answered follow that answer instead of asking PostgreSQL too",
+    "(at most one query per page and event loop after a write, instead of one per connection).",
+    "With a `PATCH` of a need every 100 ms during the run (each write empties the cache), the",
+    "matches page still gave 8,375 requests/s against 9,230 without writes, p99 36 ms with",
+    "the writes and 37 ms without (the same busy machine, one run each).",
+    "",
+    "Reproduce: the requests section above measures both (the rows with `--response-cache 0`);",
+    "the profile: start the service with `--response-cache 0`, run `wrk -t2 -c64 -d8s` on the",
+    "page and meanwhile `perf record -g -a -- sleep 5`; then `perf report --no-children --sort",
+    "comm` and `perf report --children --comm postgres --sort sym`.",
+    "",
+]
+
+
 # How /healthz went from 65% to its share now: the profile that found the cause (kept by hand:
 # it needs the old binary; reproduce with the perf command below on any commit).
 HEALTHZ_PROFILE = [
@@ -632,23 +694,37 @@ def write_report(args, r):
                      + (f", {h['rps'] / ng['rps'] * 100:.0f}% of nginx" if ng else "")))
     if ngm:
         lines.append(row(f"nginx: the matches page below ({m['bytes']:,} bytes) as a static file", ngm))
+    nddb, mdb, sgdb = r["need_db"], r["matches_db"], r["suggestions_db"]
     lines += [
-        row("`GET /api/v1/needs/{id}` (one row: the token lookup is half the database work)", nd,
-            f"{nd['rps'] / ndn['rps']:.2f}× without the token cache"),
-        row("the same with `--auth-cache off` (a token lookup per request)", ndn),
-        row("`GET /api/v1/matches?limit=50&roundtable_id=…`", m,
+        row("`GET /api/v1/needs/{id}` (from the response cache)", nd,
+            f"{nd['rps'] / nddb['rps']:.1f}× the database path"),
+        row("the same with `--response-cache 0` (one row from the database; the token cached)",
+            nddb, f"{nddb['rps'] / ndn['rps']:.2f}× without the token cache"),
+        row("the same with `--response-cache 0 --auth-cache off` (a token lookup per request)",
+            ndn),
+        row("`GET /api/v1/matches?limit=50&roundtable_id=…` (from the response cache)", m,
             (f"{m['rps'] / ngm['rps'] * 100:.0f}% of nginx; " if ngm else "")
-            + f"{m['rps'] / mn['rps']:.2f}× without the token cache"),
-        row("the same with `--auth-cache off` (a token lookup per request)", mn),
-        row("`GET /api/v1/needs/{id}/suggestions` (400 offers scored per request)", sg),
-        row("`POST /api/v1/needs` (wrk Lua script, every posting valid and distinct)", pn,
-            f"{pn['created']:,} needs created"),
+            + f"{m['rps'] / mdb['rps']:.1f}× the database path"),
+        row("the same with `--response-cache 0` (the page's query and JSON in PostgreSQL)", mdb,
+            f"{mdb['rps'] / mn['rps']:.2f}× without the token cache"),
+        row("the same with `--response-cache 0 --auth-cache off`", mn),
+        row("`GET /api/v1/needs/{id}/suggestions` (from the response cache)", sg,
+            f"{sg['rps'] / sgdb['rps']:.1f}× the database path"),
+        row("the same with `--response-cache 0` (400 offers loaded and scored per request)",
+            sgdb),
+        row("`POST /api/v1/needs` (wrk Lua script, every posting valid and distinct; each "
+            "commit notifies `rt_data`)", pn, f"{pn['created']:,} needs created"),
         "",
         f"`/healthz` reaches {h['rps'] / hello['rps'] * 100:.0f}% of the hello server (target ≥ 80%).",
         f"The DB-backed list: {m['rps']:,.0f} requests/s with p99 {m['p99_ms']:.1f} ms "
         "(target ≥ 20,000 requests/s, p99 < 20 ms at 64 connections); suggestions "
-        f"{sg['rps']:,.0f} requests/s with p99 {sg['p99_ms']:.1f} ms.",
+        f"{sg['rps']:,.0f} requests/s with p99 {sg['p99_ms']:.1f} ms; one need "
+        f"{nd['rps']:,.0f} requests/s with p99 {nd['p99_ms']:.1f} ms. Every figure with "
+        "`--response-cache 0` is what each request costs when its answer is not cached (the "
+        "first request after a write, or a page nobody asked for since): "
+        f"{mdb['rps']:,.0f}, {sgdb['rps']:,.0f} and {nddb['rps']:,.0f} requests/s.",
         "",
+        *RESPONSE_CACHE_PROFILE,
         *(l.format(healthz=h["rps"], share=h["rps"] / hello["rps"] * 100) for l in HEALTHZ_PROFILE),
     ]
     lines += match_section(r.get("match")) or keep(old, "## Matching engine")
@@ -674,16 +750,16 @@ def write_report(args, r):
         "- wrk, PostgreSQL, the service and its peers share the same two cores, so every figure is",
         "  best read beside its peer from the same run; between runs they move by 10-20%, more",
         "  when other work shares the machine.",
-        "- A DB-backed request is bounded by PostgreSQL on the same two cores: the page's query",
-        "  (unnamed, planned each time) and PostgreSQL rendering its JSON. The token cache takes",
-        "  the per-request token lookup away; the sync on the listening connection that keeps",
-        "  revocation immediate is one `SELECT 1` shared by every request waiting at that moment.",
+        "- A DB-backed GET answered from the response cache costs the HTTP path and a share of",
+        "  one `SELECT 1` on the listening connection (the sync that keeps every instance's",
+        "  answers fresh, shared by every request waiting at that moment); the peer is nginx",
+        "  serving the same bytes. A miss (the rows with `--response-cache 0`) is bounded by",
+        "  PostgreSQL on the same two cores: the page's query run, planned (unnamed statements)",
+        "  and rendered as JSON each time (the profile above).",
         "- The token cache pays where the lookup is a large share of a request's database work",
-        "  (a one-row read); on the 50-row page, planning (≈1.4 ms, unnamed statements) and the",
-        "  page's JSON (≈2.5 ms) dominate: `EXPLAIN ANALYZE` of the page's query. Named prepared",
-        "  statements are the next step there (docs/scaling.md).",
-        "- Suggestions load the roundtable's postings and score them per request: their cost",
-        "  grows with the roundtable.",
+        "  (a one-row read); on the 50-row page the query itself dominates.",
+        "- Suggestions that miss load the roundtable's postings and score them: their cost grows",
+        "  with the roundtable.",
         "- The import's share of `\\copy` includes checking every row in C off the event loop;",
         "  the insert itself is one statement in its own transaction.",
         "",

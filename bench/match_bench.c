@@ -359,7 +359,7 @@ static int build(const world_t *w, rt_match_instance_t **inst) {
   return rc;
 }
 
-static int run_main(size_t nn, size_t no, uint64_t seed, int repeat, bool ties) {
+static int run_main(size_t nn, size_t no, uint64_t seed, int repeat, bool ties, bool with_floor) {
   world_t w;
   if (make_world(&w, nn, no, seed, &(world_opts_t){.ties = ties}) < 0)
     return 1;
@@ -407,7 +407,26 @@ static int run_main(size_t nn, size_t no, uint64_t seed, int repeat, bool ties) 
   printf("assign_scan_ms %.1f\nassign_solve_ms %.1f\nassign_certify_ms %.1f\n", res.stats.scan_ms,
          res.stats.solve_ms, res.stats.certify_ms);
   printf("build_plus_assign_ms %.1f\n", (t_build + t_assign) * 1e3);
+  printf("assign_states %zu\nassign_states_servable %zu\nassign_states_served %zu\n",
+         res.stats.states, res.stats.states_servable, res.stats.states_served);
   rt_match_result_free(&res);
+  if (with_floor) { /* the same run with the fairness floor */
+    opts.fairness_floor = true;
+    t0 = now_s();
+    rc = rt_match_assign(inst, &wt, &opts, &res);
+    t_assign = now_s() - t0;
+    if (rc < 0) {
+      fprintf(stderr, "match_bench: assign with the floor: %s\n", rt_strerror(rc));
+      return 1;
+    }
+    printf("floor_assign_ms %.1f\nfloor_matches %zu\nfloor_total_score %.6f\n", t_assign * 1e3,
+           res.stats.matches, res.stats.total_score);
+    printf("floor_states_served %zu\nfloor_rounds %zu\nfloor_added_edges %zu\n",
+           res.stats.states_served, res.stats.rounds, res.stats.added_edges);
+    printf("floor_augmentations %zu\nfloor_solve_ms %.1f\n", res.stats.augmentations,
+           res.stats.solve_ms);
+    rt_match_result_free(&res);
+  }
   rt_match_instance_free(inst);
   free_world(&w);
   return 0;
@@ -809,10 +828,12 @@ int main(int argc, char **argv) {
   int repeat = 3;
   const char *matrix = NULL, *csv = NULL, *export_dir = NULL, *countries = NULL;
   size_t sample = 500;
-  bool ties = false;
+  bool ties = false, with_floor = false;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--ties"))
       ties = true;
+    else if (!strcmp(argv[i], "--floor"))
+      with_floor = true;
     else if (!strcmp(argv[i], "--needs") && i + 1 < argc)
       nn = strtoul(argv[++i], NULL, 10);
     else if (!strcmp(argv[i], "--offers") && i + 1 < argc)
@@ -834,10 +855,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--sample") && i + 1 < argc)
       sample = strtoul(argv[++i], NULL, 10);
     else {
-      fprintf(stderr,
-              "usage: match_bench [--needs N] [--offers M] [--seed S] [--repeat R] [--ties]\n"
-              "       match_bench --square N [--matrix FILE] [--seed S]\n"
-              "       match_bench --csv DIR [--sample K] [--seed S]\n");
+      fprintf(
+          stderr,
+          "usage: match_bench [--needs N] [--offers M] [--seed S] [--repeat R] [--ties] [--floor]\n"
+          "       match_bench --square N [--matrix FILE] [--seed S]\n"
+          "       match_bench --csv DIR [--sample K] [--seed S]\n");
       return 2;
     }
   }
@@ -847,5 +869,5 @@ int main(int argc, char **argv) {
     return run_export(nn, no, seed, export_dir, countries, sample);
   if (square)
     return run_square(square, seed, matrix);
-  return run_main(nn, no, seed, repeat < 1 ? 1 : repeat, ties);
+  return run_main(nn, no, seed, repeat < 1 ? 1 : repeat, ties, with_floor);
 }

@@ -84,10 +84,14 @@ def seed(pg, svc, token, n_needs, n_offers):
         run = requests.get(f"{svc.url}/api/v1/match-runs/{run['id']}", headers=h).json()
     assert run["status"] == "succeeded", run
     run_s = time.perf_counter() - t0
-    # Every status represented: a tenth of the proposals agreed, a twentieth declined.
+    # Every status represented: a tenth of the proposals agreed, a twentieth declined; a quarter
+    # of the agreed ones followed up (delivered, partly delivered, abandoned in turn).
     pg.psql(f"""
       UPDATE matches SET state_decision = 'accept', provider_decision = 'accept',
         status = 'agreed', decided_at = now() WHERE roundtable_id = {rt} AND id % 10 = 0;
+      UPDATE matches SET status = 'completed', follow_up_on = current_date, follow_up_at = now(),
+        follow_up_outcome = (ARRAY['delivered', 'partly_delivered', 'abandoned'])[1 + id / 40 % 3],
+        follow_up_reason = 'bench' WHERE roundtable_id = {rt} AND id % 40 = 0;
       WITH d AS (UPDATE matches SET state_decision = 'decline', status = 'declined',
         decided_at = now() WHERE roundtable_id = {rt} AND id % 20 = 1 RETURNING need_id, offer_id, id)
       INSERT INTO declined_pairs (need_id, offer_id, match_id) SELECT need_id, offer_id, id FROM d;

@@ -113,6 +113,14 @@ static void run(rt_api_call_t *call, json_t *body) {
   } else if (strcmp(which, "decision") == 0) {
     rt_decision_input_t in;
     check(rt__decision_decode(body, &errs, &in), &errs);
+  } else if (strcmp(which, "follow_up") == 0) {
+    rt_follow_up_input_t in;
+    int rc = rt__follow_up_decode(body, &errs, &in);
+    /* accepted: a reason given for an outcome other than delivered is not blank */
+    if (rc == 0 && in.outcome && strcmp(in.outcome, "delivered") != 0 && in.reason &&
+        in.reason[strspn(in.reason, " \t\r\n")] == '\0')
+      __builtin_trap();
+    check(rc, &errs);
   } else if (strcmp(which, "match_run") == 0) {
     rt_match_run_input_t in;
     int rc = rt__match_run_decode(body, &errs, &in);

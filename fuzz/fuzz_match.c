@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   for (size_t i = 0; i < nn; i++)
     needs[i] = (rt_match_need_t){.id = (int64_t)i,
-                                 .participant_id = 1,
+                                 .participant_id = 100 + (int64_t)(i % (1 + data[0] / 64 % 2)),
                                  .title = a,
                                  .description = b,
                                  .themes = &th[i],
@@ -75,16 +75,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t n;
   if (rt_match_suggest_offers(inst, 0, 4, &w, hits, &n) != 0)
     abort();
-  rt_match_result_t res;
-  if (rt_match_assign(inst, &w, NULL, &res) != 0)
-    abort();
-  for (size_t i = 0; i < res.n_proposals; i++) {
-    rt_match_reason_t why;
-    if (rt_match_feasible(inst, res.proposals[i].need, res.proposals[i].offer, &why) != 0 ||
-        why != RT_MATCH_FEASIBLE || res.proposals[i].score < 0 || res.proposals[i].score > 1)
+  /* the plain optimum, then with the fairness floor (one or two states, from data[0]) */
+  for (int floor = 0; floor < 2; floor++) {
+    rt_match_assign_opts_t opts = {.fairness_floor = floor};
+    rt_match_result_t res;
+    if (rt_match_assign(inst, &w, &opts, &res) != 0)
       abort();
+    for (size_t i = 0; i < res.n_proposals; i++) {
+      rt_match_reason_t why;
+      if (rt_match_feasible(inst, res.proposals[i].need, res.proposals[i].offer, &why) != 0 ||
+          why != RT_MATCH_FEASIBLE || res.proposals[i].score < 0 || res.proposals[i].score > 1)
+        abort();
+    }
+    rt_match_result_free(&res);
   }
-  rt_match_result_free(&res);
   rt_match_instance_free(inst);
   free(a);
   free(b);

@@ -49,8 +49,9 @@ typedef struct rt_config_s {
     const char *cookie_secure;
     const char *trusted_proxies;
   } session;
-  const char *auth_cache; /* "on" or "off": bearer-token lookups cached in process */
-  const char *db_listen;  /* the cache's LISTEN connection; NULL: --db's */
+  const char *auth_cache;      /* "on" or "off": bearer-token lookups cached in process */
+  const char *db_listen;       /* the cache's LISTEN connection; NULL: --db's */
+  size_t response_cache_bytes; /* rendered GET answers cached in process; 0: none */
 } rt_config_t;
 
 /* Fills cfg from defaults, then the environment, then argv (flags as --name VALUE or

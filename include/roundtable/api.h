@@ -35,11 +35,12 @@ int rt_api_app_check(const rt_api_app_t *app, char *err, size_t errlen) RT_WUR;
 /* The hooks to pass to rt_http_server_run; app (borrowed) goes in hooks.app. */
 rt_http_hooks_t rt_api_hooks(rt_api_app_t *app);
 
-/* Starts the process's cache of bearer-token lookups and the one connection that LISTENs
- * for their invalidation (docs/scaling.md); 0 or a negative code. Without it every request
- * looks its token up in the database. rt_api_cache_stop stops the listener and frees the
- * cache (nothing is cached afterwards); both from the main thread. */
-int rt_api_cache_start(const rt_db_options_t *db) RT_WUR;
+/* Starts the process's caches and the one connection that LISTENs for their invalidation
+ * (docs/scaling.md): bearer-token lookups when tokens is non-zero, rendered GET responses
+ * of up to response_bytes when that is non-zero; 0 or a negative code. Without them every
+ * request looks its token up and every GET asks the database. rt_api_cache_stop stops the
+ * listener and frees the caches (nothing is cached afterwards); both from the main thread. */
+int rt_api_cache_start(const rt_db_options_t *db, int tokens, size_t response_bytes) RT_WUR;
 void rt_api_cache_stop(void);
 
 /* Creates a token from the command line (no caller to authorise: whoever can reach the

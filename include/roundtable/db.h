@@ -24,6 +24,12 @@ typedef struct rt_db_options_s {
   uint64_t acquire_timeout_ms;   /* longest wait in the queue [5000] */
   uint64_t reconnect_min_ms;     /* backoff after a failed connect, doubling ... [100] */
   uint64_t reconnect_max_ms;     /* ... up to this, with jitter [5000] */
+  /* A read replica (docs/scaling.md): NULL for none. Otherwise the pool keeps a second set of
+   * pool_size connections there, run as default_transaction_read_only, and
+   * rt_db_read_pool() hands it out for reads while it is up and has replayed the primary to
+   * within read_max_lag_ms [5000] (borrowed; copied). */
+  const char *read_conninfo;
+  uint64_t read_max_lag_ms;
 } rt_db_options_t;
 
 typedef struct rt_db_pool_s rt_db_pool_t;
@@ -128,6 +134,28 @@ const char *rt_db_result_constraint(const rt_db_result_t *res);
 /* The server's (or libpq's) message, one line; "" when none. */
 const char *rt_db_result_message(const rt_db_result_t *res);
 
+/* ---- read replica (route.c) ----
+ * Reads that may be served by the replica ask rt_db_read_pool for the pool to use: the
+ * replica's, or pool itself (the primary) when no replica is configured, when it is down or
+ * further behind than read_max_lag_ms, or when the caller (reader, below) committed a write
+ * the replica has not replayed yet (read-your-writes). Writes, transactions and anything
+ * that must see the newest state use pool itself. On the replica's pool, rt_db_acquire and
+ * rt_db_exec that cannot get a connection there get one from the primary instead, and a
+ * statement of rt_db_exec that fails there (except a statement timeout) runs again on the
+ * primary: each counted as a fallback, so such callers see the primary's errors only. A
+ * caller of rt_db_acquire that loses the replica's connection mid-way sees that failure. */
+rt_db_pool_t *rt_db_read_pool(rt_db_pool_t *pool, uint64_t reader);
+/* The read-your-writes key of a caller: the participant it acts for when bound to one, else
+ * its account (browser sessions), else its API token; 0 (no key: a public caller) when all
+ * are 0. rt_db_tx_* transactions whose actor (JSON) names the same members ("participant_id",
+ * "account_id", "token_id", as text or numbers) mark their key as a writer at COMMIT. */
+uint64_t rt_db_reader_key(int64_t participant_id, int64_t account_id, int64_t token_id);
+/* The read pool's state for /readyz: NULL when no replica is configured, else "in_use"
+ * (reads go there), "lagging" (further behind than the limit: reads go to the primary),
+ * "down" (not connected: reads go to the primary) or "starting" (not yet measured: reads go
+ * to the primary). */
+const char *rt_db_read_state(const rt_db_pool_t *pool);
+
 /* Appends Prometheus text for pool gauges (connections by state, waiters) and counters
  * (queries, query errors, reconnects, rejected and timed-out acquires), summed over every
  * pool in the process; thread-safe. Metric names: roundtable_db_connections{state=
@@ -135,7 +163,11 @@ const char *rt_db_result_message(const rt_db_result_t *res);
  * roundtable_db_tx_conflicts_total, roundtable_db_queries_total,
  * roundtable_db_query_errors_total, roundtable_db_reconnects_total,
  * roundtable_db_acquire_rejected_total{reason="busy|unavailable"},
- * roundtable_db_acquire_timeouts_total. */
+ * roundtable_db_acquire_timeouts_total; all for the primary pools. With a read replica also
+ * roundtable_db_read_connections{state=...}, roundtable_db_read_routed_total{to="replica"},
+ * roundtable_db_read_routed_total{to="primary",reason="recent_write|replica_down|
+ * replica_lagging"}, roundtable_db_read_fallbacks_total and
+ * roundtable_db_read_replica_lag_seconds (largest over the process's pools). */
 int rt_db_metrics_render(rt_buf_t *out) RT_WUR;
 
 /* Off-loop (CLI) helpers, blocking. Applies the embedded migrations in order, each once
@@ -158,21 +190,22 @@ int rt_db_run_script(const char *conninfo, const char *guard_sql, const char *sc
 int rt_db_exec_once(const rt_db_options_t *opts, const char *sql, int nparams,
                     const char *const *values, rt_db_result_cb cb, void *data) RT_WUR;
 
-/* One LISTENing connection of its own, on a thread of its own (not a loop): cb(event, arg)
- * runs on that thread with RT_DB_LISTEN_UP once it listens on channel (again, after a
- * reconnect: notices may have been missed meanwhile), RT_DB_LISTEN_NOTIFY for each batch of
- * notifications read, RT_DB_LISTEN_SYNCED when a sync (below) is answered, and
- * RT_DB_LISTEN_DOWN when the connection is lost (reconnects with backoff) or the listener
- * stops. conninfo and channel are copied. */
+/* One LISTENing connection of its own, on a thread of its own (not a loop): cb(event,
+ * channel, arg) runs on that thread with RT_DB_LISTEN_UP once it listens on every channel of
+ * channels (comma-separated; again after a reconnect: notices may have been missed
+ * meanwhile), RT_DB_LISTEN_NOTIFY once per channel that had notifications in a batch read
+ * (channel names it; NULL for the other events), RT_DB_LISTEN_SYNCED when a sync (below) is
+ * answered, and RT_DB_LISTEN_DOWN when the connection is lost (reconnects with backoff) or
+ * the listener stops. conninfo and channels are copied. */
 typedef enum rt_db_listen_event {
   RT_DB_LISTEN_UP,
   RT_DB_LISTEN_NOTIFY,
   RT_DB_LISTEN_SYNCED,
   RT_DB_LISTEN_DOWN,
 } rt_db_listen_event_t;
-typedef void (*rt_db_listen_cb)(rt_db_listen_event_t event, void *arg);
+typedef void (*rt_db_listen_cb)(rt_db_listen_event_t event, const char *channel, void *arg);
 typedef struct rt_db_listener_s rt_db_listener_t;
-int rt_db_listener_start(const char *conninfo, const char *channel, rt_db_listen_cb cb, void *arg,
+int rt_db_listener_start(const char *conninfo, const char *channels, rt_db_listen_cb cb, void *arg,
                          rt_db_listener_t **out) RT_WUR;
 /* Asks for a sync: a round trip on the listening connection after which every notice
  * committed before this call has been heard (RT_DB_LISTEN_NOTIFY ran first). Returns its

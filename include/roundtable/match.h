@@ -61,7 +61,11 @@ typedef struct rt_match_need_s {
   rt_match_priority_t priority;
   uint32_t max_partners;       /* in total; agreed pairs given to the build count against it */
   uint32_t state_partnerships; /* agreed partnerships the state already has (fairness) */
-  bool open;                   /* status open; other needs never take part */
+  /* The state already holds a standing partnership in this roundtable: it counts as served for
+   * the fairness floor (rt_match_assign_opts_t.fairness_floor). Per state: one need saying so
+   * is enough. */
+  bool state_served;
+  bool open; /* status open; other needs never take part */
 } rt_match_need_t;
 
 /* One offer. Borrowed like rt_match_need_t. */
@@ -281,6 +285,10 @@ typedef struct rt_match_assign_opts_s {
   /* Candidates kept per need before the optimality certificate: 0 = the default; SIZE_MAX =
    * keep every feasible pair (no pruning). The result is the same exact optimum either way. */
   size_t candidates;
+  /* The fairness floor: first maximise the number of states served (a state is served when it
+   * already holds a partnership, rt_match_need_t.state_served, or has an honoured lock or a
+   * proposal of this run), then the total score, both exactly. Off: the total score only. */
+  bool fairness_floor;
   rt_match_progress_cb progress; /* optional */
   void *progress_ctx;
 } rt_match_assign_opts_t;
@@ -316,6 +324,11 @@ typedef struct rt_match_stats_s {
   size_t rescanned_needs; /* needs whose pruned pairs had to be checked one by one */
   size_t augmentations;
   double scan_ms, solve_ms, certify_ms; /* where elapsed_ms went */
+  /* States (the participants of the open needs), whether or not the floor is on: */
+  size_t states;
+  size_t states_servable; /* served already, or with a feasible pair scoring min_score or more
+                             that has room on both sides, or with an honoured lock */
+  size_t states_served;   /* served already, or given a lock or a proposal by this run */
 } rt_match_stats_t;
 
 typedef struct rt_match_result_s {
@@ -330,7 +343,8 @@ typedef struct rt_match_result_s {
 
 /* Picks new pairs (on top of the agreed ones and the honoured locks) that are feasible, score at
  * least min_score and give each need at most its partners left and each offer at most its
- * capacity left, maximising the sum of scores exactly. out (new) is released with
+ * capacity left, maximising the sum of scores exactly (with opts.fairness_floor: maximising the
+ * number of states served first, then the sum of scores). out (new) is released with
  * rt_match_result_free, also after an error (it is then empty). opts may be NULL (min_score 0). */
 int rt_match_assign(const rt_match_instance_t *inst, const rt_match_weights_t *w,
                     const rt_match_assign_opts_t *opts, rt_match_result_t *out) RT_WUR;

@@ -59,6 +59,12 @@ typedef struct rt_summary_totals_s {
   int64_t capacity_used; /* of it, taken by proposed, agreed and completed matches */
 } rt_summary_totals_t;
 
+/* The follow-up of the partnerships that were agreed (agreed and completed matches), each
+ * counted once: delivered, partly delivered, abandoned, or no follow-up recorded yet. */
+typedef struct rt_summary_delivery_s {
+  int64_t delivered, partly_delivered, abandoned, awaiting;
+} rt_summary_delivery_t;
+
 typedef struct rt_summary_theme_s {
   const char *code;   /* "incident" or "incident.incident_response" */
   const char *parent; /* NULL for a parent theme */
@@ -108,6 +114,7 @@ typedef struct rt_summary_s {
     const char *id, *title, *starts_on, *ends_on, *location, *status;
   } roundtable;
   rt_summary_totals_t totals;
+  rt_summary_delivery_t delivery;
   const rt_summary_theme_t *themes; /* taxonomy order: each parent, then its children */
   size_t n_themes;
   const rt_summary_region_t *regions;

@@ -84,6 +84,7 @@ static const rt_route_t routes[] = {
     {RT_HTTP_GET, "/api/v1/participants/{id}/schedule", RT_ROLES_ANY, rt__schedule_participant, 0},
     {RT_HTTP_POST, "/api/v1/matches/{id}/decision",
      RT_ROLE_ADMIN | RT_ROLE_STATE | RT_ROLE_PROVIDER, rt__matches_decide, 0},
+    {RT_HTTP_POST, "/api/v1/matches/{id}/follow-up", RT_ROLES_ANY, rt__matches_follow_up, 0},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))

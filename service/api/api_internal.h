@@ -31,11 +31,16 @@ typedef struct rt_api_call_s {
   rt_route_params_t params;
   rt_principal_t who; /* zeroed for public routes */
   void *state;        /* the handler's own, between its asynchronous steps */
+  uint64_t synced;    /* a listener sync begun after the request came, answered (cache.h) */
 } rt_api_call_t;
 
 static inline rt_db_pool_t *rt__api_pool(const rt_api_call_t *call) {
   return rt__api_worker(call->req)->pool;
 }
+/* The pool for a read-only statement of a GET: the read replica's when --db-read is set, the
+ * route may be served there (replica.c) and the caller has no write the replica lacks;
+ * else rt__api_pool's. Never for a read inside a write or one that decides access. */
+rt_db_pool_t *rt__api_read_pool(const rt_api_call_t *call);
 
 /* Answers a failed database call: 503 for unavailability, 409 for a conflict that
  * outlived its retries, 500 otherwise (logged with the request id). */

@@ -190,7 +190,7 @@ static void authorised_as(rt_api_call_t *call, rt_role_t role) {
     rt_http_respond_problem(call->req, 403, "Forbidden", "Your role may not use this operation.");
     return;
   }
-  call->route->handler(call);
+  rt__response_cache_run(call, call->synced);
 }
 
 static void authorised(rt_api_call_t *call, const char *role) {
@@ -265,9 +265,11 @@ static void lookup(rt_api_call_t *call, const char *hash, const char *sql, const
     rt__api_db_failed(call->req, rc, NULL);
 }
 
-static void on_cached(void *arg, int found, const rt__cached_token_t *t, uint64_t generation) {
+static void on_cached(void *arg, int found, const rt__cached_token_t *t, uint64_t generation,
+                      uint64_t sync) {
   token_lookup_t *tl = arg;
   rt_api_call_t *call = tl->call;
+  call->synced = sync;
   if (found) {
     call->who.token_id = t->token_id;
     call->who.participant_id = t->participant_id;

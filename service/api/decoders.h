@@ -60,10 +60,20 @@ typedef struct rt_decision_input_s {
 } rt_decision_input_t;
 int rt__decision_decode(json_t *body, rt_field_errors_t *errs, rt_decision_input_t *in);
 
+/* POST /matches/{id}/follow-up. outcome points into a static table, on and reason into body.
+ * Missing fields are not errors here: the handler names them once the match is found. */
+typedef struct rt_follow_up_input_s {
+  const char *outcome; /* delivered | partly_delivered | abandoned; NULL when absent */
+  const char *on;      /* YYYY-MM-DD; NULL when absent */
+  const char *reason;  /* NULL when absent (or null) */
+} rt_follow_up_input_t;
+int rt__follow_up_decode(json_t *body, rt_field_errors_t *errs, rt_follow_up_input_t *in);
+
 /* POST /roundtables/{id}/match-runs; body may be NULL (no body: the defaults). */
 typedef struct rt_match_run_input_s {
   rt_match_weights_t weights;
   double min_score;
+  bool fairness_floor;
 } rt_match_run_input_t;
 int rt__match_run_decode(json_t *body, rt_field_errors_t *errs, rt_match_run_input_t *in);
 

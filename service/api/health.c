@@ -2,20 +2,28 @@
 #include <unistd.h>
 
 #include "api_internal.h"
+#include "cache.h"
 
 void rt__health_live(rt_api_call_t *call) { rt__api_json(call->req, 200, "{\"status\":\"ok\"}"); }
 
 static void on_ready(int status, const rt_db_result_t *res, void *data) {
   (void)res;
-  rt_http_request_t *req = data;
-  if (status == 0)
-    rt__api_json(req, 200, "{\"status\":\"ready\"}");
-  else
-    rt__api_unavailable(req, status);
+  rt_api_call_t *call = data;
+  if (status) {
+    rt__api_unavailable(call->req, status);
+    return;
+  }
+  /* Ready follows the primary: a replica down or behind only sends reads to the primary. */
+  const char *replica = rt_db_read_state(rt__api_pool(call));
+  char body[64];
+  (void)snprintf(body, sizeof(body), "{\"status\":\"ready\"%s%s%s}",
+                 replica ? ",\"read_replica\":\"" : "", replica ? replica : "",
+                 replica ? "\"" : "");
+  rt__api_json(call->req, 200, body);
 }
 
 void rt__health_ready(rt_api_call_t *call) {
-  int rc = rt_db_exec(rt__api_pool(call), "SELECT 1", 0, NULL, on_ready, call->req);
+  int rc = rt_db_exec(rt__api_pool(call), "SELECT 1", 0, NULL, on_ready, call);
   if (rc)
     rt__api_unavailable(call->req, rc);
 }
@@ -38,6 +46,8 @@ void rt__health_metrics(rt_api_call_t *call) {
   int rc = rt_http_metrics_render(&out);
   if (!rc)
     rc = rt_db_metrics_render(&out);
+  if (!rc)
+    rc = rt__response_cache_metrics(&out);
   if (!rc)
     rc = rt_buf_printf(&out,
                        "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"

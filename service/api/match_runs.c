@@ -41,11 +41,18 @@
   "abandoned: the process running it stopped sending heartbeats (it stopped or lost the "          \
   "database); start a new run"
 
-#define RUN_JSON                                                                                   \
+/* A run with its stats as the SQL expression stats. */
+#define RUN_JSON_WITH(stats)                                                                       \
   "json_build_object('id', r.id::text, 'roundtable_id', r.roundtable_id::text,"                    \
-  " 'status', r.status, 'progress', r.progress, 'params', r.params, 'stats', r.stats,"             \
+  " 'status', r.status, 'progress', r.progress, 'params', r.params,"                               \
+  " 'stats', " stats ","                                                                           \
   " 'error', r.error, 'created_at', rt_ts(r.created_at), 'started_at', rt_ts(r.started_at),"       \
   " 'finished_at', rt_ts(r.finished_at))::text"
+#define RUN_JSON RUN_JSON_WITH("r.stats") /* as staff see it */
+/* As a state or provider sees it, $n and $n+1 its role and participant: rt_run_stats leaves out
+ * refused locks on needs it may not see (sql/014_need_visibility.sql). Staff reads never call
+ * it, so that they do not touch the needs table. */
+#define RUN_JSON_PARTY(n, n1) RUN_JSON_WITH("rt_run_stats(r.stats, $" n ", $" n1 "::bigint)")
 
 /* Live runs whose heartbeat is older than $2 milliseconds are failed as abandoned. A run whose
  * row is locked is inside a transaction of its process, so alive: it is skipped, never waited
@@ -86,6 +93,7 @@ typedef struct rt_match_run_s {
   char id_text[24], rt_text[24];
   rt_match_weights_t weights;
   double min_score;
+  bool fairness_floor;
 
   /* progress and heartbeat, from the loop */
   uv_timer_t timer;
@@ -379,10 +387,12 @@ static void on_written(int status, const rt_db_result_t *res, void *data) {
     int rc = rt_buf_printf(&b,
                            "{\"needs\":%zu,\"offers\":%zu,\"pairs_scored\":%" PRIu64
                            ",\"feasible_pairs\":%" PRIu64 ",\"matches\":%s,\"total_score\":%s,"
+                           "\"states\":%zu,\"states_servable\":%zu,\"states_served\":%zu,"
                            "\"elapsed_ms\":",
                            run->stats.needs, run->stats.offers, run->stats.pairs_scored,
                            run->stats.feasible_pairs, rt_db_result_value(res, 0, 0),
-                           rt_db_result_value(res, 0, 1));
+                           rt_db_result_value(res, 0, 1), run->stats.states,
+                           run->stats.states_servable, run->stats.states_served);
     if (!rc)
       rc = rt__number_json(&b, round(run->elapsed_ms * 1000) / 1000);
     if (!rc && run->locks_json)
@@ -548,6 +558,7 @@ static void run_work(uv_work_t *w) {
         .min_score = run->min_score,
         .locked = run->locked,
         .n_locked = run->n_locked,
+        .fairness_floor = run->fairness_floor,
         .progress = on_engine_progress,
         .progress_ctx = run,
     };
@@ -624,7 +635,7 @@ static void on_snapshot(int status, rt_snapshot_outcome_t outcome, rt_snapshot_t
 
 /* Starts a queued run in the background; the run records its own failures. */
 static int run_start(rt_api_worker_t *worker, int64_t id, int64_t roundtable_id,
-                     const rt_match_weights_t *weights, double min_score, const char *actor) {
+                     const rt_match_run_input_t *in, const char *actor) {
   rt_match_run_t *run = calloc(1, sizeof(*run));
   if (!run)
     return RT_ENOMEM;
@@ -639,8 +650,9 @@ static int run_start(rt_api_worker_t *worker, int64_t id, int64_t roundtable_id,
   run->roundtable_id = roundtable_id;
   snprintf(run->id_text, sizeof(run->id_text), "%" PRId64, id);
   snprintf(run->rt_text, sizeof(run->rt_text), "%" PRId64, roundtable_id);
-  run->weights = *weights;
-  run->min_score = min_score;
+  run->weights = in->weights;
+  run->min_score = in->min_score;
+  run->fairness_floor = in->fairness_floor;
   for (int c = 0; c < 5; c++)
     rt_buf_init(&run->cols[c], 0);
   atomic_init(&run->progress_ppm, 0);
@@ -689,12 +701,19 @@ static uint64_t stale_ms(const rt_api_call_t *call) {
   return ms ? ms : DEFAULT_STALE_MS;
 }
 
-/* The body: {"min_score": 0..1, "weights": {criterion: w >= 0}}, both optional. */
+/* The body: {"min_score": 0..1, "weights": {criterion: w >= 0}, "fairness_floor": bool}, all
+ * optional. */
 int rt__match_run_decode(json_t *body, rt_field_errors_t *errs, rt_match_run_input_t *in) {
-  static const char *const known[] = {"min_score", "weights", NULL};
+  static const char *const known[] = {"min_score", "weights", "fairness_floor", NULL};
   in->min_score = 0;
+  in->fairness_floor = false;
   if (body)
     rt__v_unknown(body, known, errs);
+  json_t *fl = body ? json_object_get(body, "fairness_floor") : NULL;
+  if (fl && !json_is_null(fl) && !json_is_boolean(fl))
+    rt__field_error(errs, "fairness_floor", "must be true or false");
+  else
+    in->fairness_floor = fl && json_is_true(fl);
   json_t *v = body ? json_object_get(body, "min_score") : NULL;
   if (v && !json_is_null(v)) {
     double d = json_is_number(v) ? json_number_value(v) : -1;
@@ -743,7 +762,7 @@ int rt__match_run_decode(json_t *body, rt_field_errors_t *errs, rt_match_run_inp
   return 0;
 }
 
-/* What the run used: min_score and every weight, normalised. */
+/* What the run used: min_score, every weight (normalised) and the fairness floor. */
 static char *params_json(rt_arena_t *arena, const create_ctx_t *ctx) {
   rt_buf_t b;
   rt_buf_init(&b, 0);
@@ -758,7 +777,7 @@ static char *params_json(rt_arena_t *arena, const create_ctx_t *ctx) {
       rc = rt__number_json(&b, rt_match_weight(&ctx->in.weights, c));
   }
   if (!rc)
-    rc = rt_buf_puts(&b, "}}");
+    rc = rt_buf_printf(&b, "},\"fairness_floor\":%s}", ctx->in.fairness_floor ? "true" : "false");
   char *s = rc ? NULL : rt_arena_strdup(arena, b.data);
   rt_buf_free(&b);
   return s;
@@ -807,8 +826,8 @@ static void on_inserted(int status, const rt_db_result_t *res, void *data) {
     return;
   }
   int64_t id = strtoll(rt_db_result_value(res, 0, 2), NULL, 10);
-  int rc = run_start(rt__api_worker(call->req), id, ctx->roundtable_id, &ctx->in.weights,
-                     ctx->in.min_score, rt__audit_actor(call));
+  int rc =
+      run_start(rt__api_worker(call->req), id, ctx->roundtable_id, &ctx->in, rt__audit_actor(call));
   if (rc) {
     /* Queued but not started: record it failed, so that the roundtable is free again. */
     run_fail_detached(rt__api_worker(call->req), id);
@@ -898,8 +917,9 @@ void rt__match_runs_create(rt_api_call_t *call) {
 /* ---- GET /roundtables/{id}/match-runs ---- */
 
 /* The roundtable LEFT JOIN a page of its runs ($3: the last run shown or 0, $4: the page size
- * + 1); the runs that the reclaim fails read as failed, like GET /match-runs/{id}. */
-#define RUNS_OF_ROUNDTABLE_SQL                                                                     \
+ * + 1), each rendered by run_json; the runs that the reclaim fails read as failed, like GET
+ * /match-runs/{id}. */
+#define RUNS_OF_ROUNDTABLE_SQL(run_json)                                                           \
   "WITH reclaim AS (" RECLAIM_OF_ROUNDTABLE " RETURNING r.id),"                                    \
   " seen AS (SELECT id, roundtable_id, progress, params, stats, created_at, started_at,"           \
   " CASE WHEN reclaimed THEN 'failed' ELSE status END AS status,"                                  \
@@ -907,8 +927,13 @@ void rt__match_runs_create(rt_api_call_t *call) {
   " CASE WHEN reclaimed THEN now() ELSE finished_at END AS finished_at"                            \
   " FROM (SELECT *, id IN (SELECT id FROM reclaim) AS reclaimed FROM match_runs"                   \
   " WHERE roundtable_id = $1 AND ($3::bigint = 0 OR id < $3)) x)"                                  \
-  " SELECT p.json, p.id FROM roundtables t LEFT JOIN LATERAL (SELECT " RUN_JSON " AS json, r.id"   \
+  " SELECT p.json, p.id FROM roundtables t LEFT JOIN LATERAL (SELECT " run_json " AS json, r.id"   \
   " FROM seen r ORDER BY r.id DESC LIMIT $4) p ON true WHERE t.id = $1 ORDER BY p.id DESC"
+
+/* The caller's participant as a parameter (NULL when it has none). */
+static const char *caller_participant(rt_api_call_t *call) {
+  return call->who.participant_id ? rt__id_text(call, call->who.participant_id) : NULL;
+}
 
 void rt__match_runs_list(rt_api_call_t *call) {
   int64_t id = rt__path_id(call, 0);
@@ -920,13 +945,24 @@ void rt__match_runs_list(rt_api_call_t *call) {
   if (rt__input_query(call, allowed, &q) || rt__input_page(call, &q, &page))
     return;
   /* Newest first: the cursor is the last run shown, and the next page holds older ones. */
-  static const char sql[] = RUNS_OF_ROUNDTABLE_SQL;
+  static const char staff_sql[] = RUNS_OF_ROUNDTABLE_SQL(RUN_JSON);
+  static const char party_sql[] = RUNS_OF_ROUNDTABLE_SQL(RUN_JSON_PARTY("5", "6"));
+  int staff = (call->who.role & RT_ROLES_STAFF) != 0;
   char stale[24];
   snprintf(stale, sizeof(stale), "%" PRIu64, stale_ms(call));
-  const char *params[] = {rt__id_text(call, id), stale, rt__id_text(call, page.after),
-                          rt__id_text(call, page.limit + 1)};
-  rt__exec_sublist(call, &page, sql, 4, params);
+  const char *params[] = {rt__id_text(call, id),         stale,
+                          rt__id_text(call, page.after), rt__id_text(call, page.limit + 1),
+                          rt__role_name(call->who.role), caller_participant(call)};
+  rt__exec_sublist(call, &page, staff ? staff_sql : party_sql, staff ? 4 : 6, params);
 }
+
+/* GET /match-runs/{id}, the run rendered by run_json. */
+#define RUN_SQL(run_json)                                                                          \
+  "WITH reclaim AS (" RECLAIM_SQL(                                                                 \
+      "s.id = $1") " RETURNING r.*)"                                                               \
+                   " SELECT " run_json " FROM reclaim r"                                           \
+                   " UNION ALL SELECT " run_json " FROM match_runs r"                              \
+                   " WHERE r.id = $1 AND NOT EXISTS (SELECT 1 FROM reclaim)"
 
 void rt__match_runs_get(rt_api_call_t *call) {
   int64_t id = rt__path_id(call, 0);
@@ -934,13 +970,12 @@ void rt__match_runs_get(rt_api_call_t *call) {
     return;
   /* A dead run is failed as abandoned when it is looked at, so that it never reads as
    * running forever. */
-  static const char sql[] = "WITH reclaim AS (" RECLAIM_SQL(
-      "s.id = $1") " RETURNING r.*)"
-                   " SELECT " RUN_JSON " FROM reclaim r"
-                   " UNION ALL SELECT " RUN_JSON " FROM match_runs r"
-                   " WHERE r.id = $1 AND NOT EXISTS (SELECT 1 FROM reclaim)";
+  static const char staff_sql[] = RUN_SQL(RUN_JSON);
+  static const char party_sql[] = RUN_SQL(RUN_JSON_PARTY("3", "4"));
+  int staff = (call->who.role & RT_ROLES_STAFF) != 0;
   char stale[24];
   snprintf(stale, sizeof(stale), "%" PRIu64, stale_ms(call));
-  const char *params[] = {rt__id_text(call, id), stale};
-  rt__exec_row(call, 200, sql, 2, params);
+  const char *params[] = {rt__id_text(call, id), stale, rt__role_name(call->who.role),
+                          caller_participant(call)};
+  rt__exec_row(call, 200, staff ? staff_sql : party_sql, staff ? 2 : 4, params);
 }

@@ -23,20 +23,7 @@
 #include "reference.h"
 #include "resource.h"
 
-#define MATCH_JSON                                                                                 \
-  "json_build_object('id', m.id::text, 'roundtable_id', m.roundtable_id::text,"                    \
-  " 'run_id', m.run_id::text, 'need_id', m.need_id::text, 'offer_id', m.offer_id::text,"           \
-  " 'score', m.score, 'breakdown', m.breakdown, 'locked', m.locked, 'status', m.status,"           \
-  " 'state_decision', m.state_decision, 'provider_decision', m.provider_decision,"                 \
-  " 'created_at', rt_ts(m.created_at), 'updated_at', rt_ts(m.updated_at),"                         \
-  " 'decided_at', rt_ts(m.decided_at),"                                                            \
-  " 'need', (SELECT json_build_object('title', n.title, 'participant_id', n.participant_id::text," \
-  " 'participant_name', p.name, 'country', p.country, 'region', p.region) FROM needs n"            \
-  " JOIN participants p ON p.id = n.participant_id WHERE n.id = m.need_id),"                       \
-  " 'offer', (SELECT json_build_object('title', o.title, 'participant_id', "                       \
-  "o.participant_id::text,"                                                                        \
-  " 'participant_name', p.name, 'kind', o.kind) FROM offers o"                                     \
-  " JOIN participants p ON p.id = o.participant_id WHERE o.id = m.offer_id))::text"
+#define MATCH_JSON RT__MATCH_JSON
 
 static const char *const match_statuses[] = {"proposed", "agreed", "declined", "completed", NULL};
 
@@ -132,7 +119,7 @@ static void on_list(int status, const rt_db_result_t *res, void *data) {
 static void list_ready(rt_api_call_t *call) {
   static const char *const allowed[] = {
       "limit",          "cursor", "roundtable_id", "run_id",    "need_id", "offer_id", "theme",
-      "participant_id", "region", "status",        "min_score", "sort",    NULL};
+      "participant_id", "region", "status",        "min_score", "sort",    "outcome",  NULL};
   rt_query_t q;
   if (rt__input_query(call, allowed, &q))
     return;
@@ -224,6 +211,17 @@ static void list_ready(rt_api_call_t *call) {
     params[n++] = status;
     rc = rt_buf_printf(&where, " AND m.status = $%d", n);
   }
+  const char *outcome = rt__query_get(&q, "outcome");
+  if (outcome && !rc) {
+    int ok = strcmp(outcome, "none") == 0;
+    for (const char *const *o = rt__follow_up_outcomes; *o; o++)
+      ok |= strcmp(*o, outcome) == 0;
+    if (!ok)
+      bad = "outcome must be delivered, partly_delivered, abandoned or none.";
+    params[n++] = outcome;
+    rc = rt_buf_printf(&where, " AND m.follow_up_outcome IS NOT DISTINCT FROM nullif($%d, 'none')",
+                       n);
+  }
   const char *min_score = rt__query_get(&q, "min_score");
   if (min_score && !rc) {
     char *end = NULL;
@@ -272,7 +270,7 @@ static void list_ready(rt_api_call_t *call) {
   for (int i = 0; i < n && sql; i++)
     if (!params[i])
       sql = NULL;
-  rc = sql ? rt_db_exec(rt__api_pool(call), sql, n, params, on_list, ctx) : RT_ENOMEM;
+  rc = sql ? rt_db_exec(rt__api_read_pool(call), sql, n, params, on_list, ctx) : RT_ENOMEM;
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }
@@ -281,101 +279,201 @@ void rt__matches_list(rt_api_call_t *call) { rt__reference_ready(call, list_read
 
 /* ---- POST /matches/{id}/decision ---- */
 
-typedef enum decide_step {
-  D_LOCK,   /* the roundtable's advisory lock, shared */
-  D_ROW,    /* the match, its need and its offer, locked */
-  D_COUNTS, /* agreed partnerships of the need and the offer (accept only) */
-  D_WRITE,
-} decide_step_t;
-
+/* Steps (rt__match_tx_t): the lock; the match, its need and its offer, locked; the
+ * partnerships holding the need's and the offer's room (accept only); the write. */
 typedef struct decide_ctx {
-  rt_api_call_t *call;
-  rt_db_tx_t *tx; /* the transaction (retried on a conflict), NULL once ended */
-  rt_db_conn_t *conn;
-  decide_step_t step;
-  const char *id_text;
+  rt__match_tx_t mt;    /* first: the shared transaction's callbacks cast back to it */
   const char *decision; /* accept | decline; NULL when missing */
   const char *side;     /* state | provider; from the token, or the body for an admin */
   int side_given;
-  /* from D_ROW */
+  /* from the row */
   const char *need_id, *offer_id, *state_decision, *provider_decision;
   const char *need_status, *offer_status;
   long max_partners, capacity;
-  /* from D_COUNTS */
+  /* from the counts */
   long need_agreed, offer_agreed;
   const char *new_status;
-  const char *json; /* the changed match, for the response */
 } decide_ctx_t;
 
+/* ---- one transaction on a match, ending in the changed match: decisions and follow-ups ---- */
+
 /* Ends the transaction without committing (the caller answers). */
-static void decide_abandon(decide_ctx_t *ctx) {
-  if (ctx->tx) {
-    rt_db_tx_abandon(ctx->tx); /* rolls back */
-    ctx->tx = NULL;
-    ctx->conn = NULL;
+static void match_tx_abandon(rt__match_tx_t *t) {
+  if (t->tx) {
+    rt_db_tx_abandon(t->tx); /* rolls back */
+    t->tx = NULL;
+    t->conn = NULL;
   }
 }
 
-static void decide_respond(decide_ctx_t *ctx, int status, const char *detail) {
-  rt_api_call_t *call = ctx->call;
-  decide_abandon(ctx);
-  if (status == 200)
-    rt__api_json(call->req, 200, ctx->json);
-  else if (status == 404)
-    rt_http_respond_problem(call->req, 404, "Not Found", "No such resource.");
+void rt__match_tx_respond(rt__match_tx_t *t, int status, const char *detail) {
+  rt_http_request_t *req = t->call->req;
+  match_tx_abandon(t);
+  if (status == 404)
+    rt_http_respond_problem(req, 404, "Not Found", "No such resource.");
   else
-    rt_http_respond_problem(call->req, status, status == 409 ? "Conflict" : "Error", detail);
+    rt_http_respond_problem(req, status, status == 409 ? "Conflict" : "Error", detail);
 }
 
-static void decide_refuse(decide_ctx_t *ctx, const char *field, const char *message) {
-  decide_abandon(ctx);
+void rt__match_tx_invalid(rt__match_tx_t *t, rt_field_errors_t *errs) {
+  match_tx_abandon(t);
+  rt__problem_with_errors(t->call->req, 422, "Unprocessable Content", t->invalid, errs);
+}
+
+void rt__match_tx_refuse(rt__match_tx_t *t, const char *field, const char *message) {
   rt_field_errors_t errs = {0};
   rt__field_error(&errs, field, "%s", message);
-  rt__problem_with_errors(ctx->call->req, 422, "Unprocessable Content",
-                          "The decision is not valid.", &errs);
+  rt__match_tx_invalid(t, &errs);
 }
 
-/* Hands a failure to the transaction: a conflict runs decide_body again, anything else
- * ends in decide_done. */
-static void decide_failed(decide_ctx_t *ctx, int status, const rt_db_result_t *res) {
-  rt_db_tx_t *tx = ctx->tx;
-  ctx->tx = NULL;
-  ctx->conn = NULL;
+void rt__match_tx_failed(rt__match_tx_t *t, int status, const rt_db_result_t *res) {
+  rt_db_tx_t *tx = t->tx;
+  t->tx = NULL;
+  t->conn = NULL;
   if (tx)
     rt_db_tx_end(tx, status, res);
   else
-    rt__api_db_failed(ctx->call->req, status, res);
+    rt__api_db_failed(t->call->req, status, res);
 }
 
-static void on_decide_step(int status, const rt_db_result_t *res, void *data);
+const char *rt__match_tx_text(rt__match_tx_t *t, const rt_db_result_t *res, int col) {
+  const char *v = rt_db_result_value(res, 0, col);
+  return v ? rt_arena_strdup(&t->call->req->arena, v) : NULL;
+}
 
-static void decide_send(decide_ctx_t *ctx, decide_step_t step) {
-  ctx->step = step;
-  rt_api_call_t *call = ctx->call;
-  const char *sql = NULL;
-  const char *params[6] = {ctx->id_text};
+/* Takes the changed match from column 0 of res and commits; match_tx_done answers. */
+static void match_tx_commit(rt__match_tx_t *t, const rt_db_result_t *res) {
+  t->json = rt__match_tx_text(t, res, 0);
+  if (!t->json) {
+    rt__match_tx_failed(t, RT_ENOMEM, NULL);
+    return;
+  }
+  rt_db_tx_t *tx = t->tx;
+  t->tx = NULL;
+  t->conn = NULL;
+  rt_db_tx_end(tx, 0, NULL); /* commits */
+}
+
+int rt__match_tx_yours(rt__match_tx_t *t, const rt_db_result_t *res, int state_col,
+                       int provider_col) {
+  const rt_api_call_t *call = t->call;
+  int col = call->who.role == RT_ROLE_STATE      ? state_col
+            : call->who.role == RT_ROLE_PROVIDER ? provider_col
+                                                 : -1;
+  if (col < 0 || strtoll(rt_db_result_value(res, 0, col), NULL, 10) == call->who.participant_id)
+    return 1;
+  rt__match_tx_respond(t, 404, NULL);
+  return 0;
+}
+
+static void match_tx_step_done(int status, const rt_db_result_t *res, void *data) {
+  rt__match_tx_t *t = data;
+  if (status) {
+    rt__match_tx_failed(t, status, res);
+    return;
+  }
+  switch (t->step) {
+  case RT__MATCH_TX_LOCK:
+  case RT__MATCH_TX_ROW:
+    if (rt_db_result_rows(res) < 1)
+      rt__match_tx_respond(t, 404, NULL);
+    else if (t->step == RT__MATCH_TX_LOCK)
+      rt__match_tx_send(t, RT__MATCH_TX_ROW);
+    else
+      t->row(t, res);
+    return;
+  case RT__MATCH_TX_COUNTS:
+    t->counts(t, res);
+    return;
+  case RT__MATCH_TX_WRITE:
+    match_tx_commit(t, res);
+    return;
+  }
+}
+
+void rt__match_tx_send(rt__match_tx_t *t, rt__match_tx_step_t step) {
+  t->step = step;
+  const char *params[RT__MATCH_TX_MAX_PARAMS] = {t->id_text};
   int n = 1;
+  const char *sql =
+      step == RT__MATCH_TX_LOCK ? RT__MATCH_LOCK_SHARED_SQL : t->statement(t, step, params, &n);
+  int rc = sql ? rt_db_query(t->conn, sql, n, params, match_tx_step_done, t) : RT_ENOMEM;
+  if (rc)
+    rt__match_tx_failed(t, rc, NULL);
+}
+
+/* Every attempt of the transaction starts here, after BEGIN. */
+static void match_tx_body(rt_db_tx_t *tx, rt_db_conn_t *conn, void *data) {
+  rt__match_tx_t *t = data;
+  t->tx = tx;
+  t->conn = conn;
+  t->json = NULL;
+  rt__match_tx_send(t, RT__MATCH_TX_LOCK);
+}
+
+static void match_tx_done(int status, const rt_db_result_t *res, void *data) {
+  rt__match_tx_t *t = data;
+  if (status)
+    rt__api_db_failed(t->call->req, status, res);
+  else
+    rt__api_json(t->call->req, 200, t->json);
+}
+
+void *rt__match_tx_new(rt_api_call_t *call, size_t size, const rt__match_tx_t *like,
+                       json_t **body) {
+  int64_t id = rt__path_id(call, 0);
+  if (!id)
+    return NULL;
+  *body = rt__input_body(call);
+  if (!*body)
+    return NULL;
+  rt__match_tx_t *t = rt_arena_alloc(&call->req->arena, size);
+  if (!t) {
+    json_decref(*body);
+    oom(call);
+    return NULL;
+  }
+  memset(t, 0, size);
+  *t = *like;
+  t->call = call;
+  t->id_text = rt__id_text(call, id);
+  return t;
+}
+
+void rt__match_tx_begin(rt__match_tx_t *t, rt_field_errors_t *errs) {
+  if (rt__field_errors_any(errs)) {
+    rt__match_tx_invalid(t, errs);
+    return;
+  }
+  int rc = rt__api_tx(t->call, NULL, match_tx_body, match_tx_done, t);
+  if (rc)
+    rt__api_db_failed(t->call->req, rc, NULL);
+}
+
+/* ---- the decision's steps ---- */
+
+static const char *decide_statement(rt__match_tx_t *t, rt__match_tx_step_t step,
+                                    const char **params, int *n) {
+  decide_ctx_t *ctx = (decide_ctx_t *)t;
+  rt_arena_t *arena = &t->call->req->arena;
+  const char *sql = NULL;
   switch (step) {
-  case D_LOCK:
-    sql = "SELECT pg_advisory_xact_lock_shared(" RT_MATCH_LOCK_CLASS
-          ", rt_match_lock_key(m.roundtable_id)) FROM matches m WHERE m.id = $1";
+  case RT__MATCH_TX_LOCK:
     break;
-  case D_ROW:
+  case RT__MATCH_TX_ROW:
     sql = "SELECT m.status, m.state_decision, m.provider_decision, m.need_id, m.offer_id,"
           " n.participant_id, o.participant_id, n.status, o.status, n.max_partners, o.capacity"
           " FROM matches m JOIN needs n ON n.id = m.need_id JOIN offers o ON o.id = m.offer_id"
           " WHERE m.id = $1 FOR NO KEY UPDATE";
     break;
-  case D_COUNTS:
-    sql = "SELECT (SELECT count(*) FROM matches WHERE need_id = $1"
-          " AND status IN ('agreed', 'completed')),"
-          " (SELECT count(*) FROM matches WHERE offer_id = $2"
-          " AND status IN ('agreed', 'completed'))";
+  case RT__MATCH_TX_COUNTS:
+    sql = "SELECT (SELECT count(*) FROM matches WHERE need_id = $1 AND " RT__MATCH_HOLDS_ROOM "),"
+          " (SELECT count(*) FROM matches WHERE offer_id = $2 AND " RT__MATCH_HOLDS_ROOM ")";
     params[0] = ctx->need_id;
     params[1] = ctx->offer_id;
-    n = 2;
+    *n = 2;
     break;
-  case D_WRITE:
+  case RT__MATCH_TX_WRITE:
     /* The status follows from the decisions; an agreement may fill the need (matched) or the
      * offer (closed); a decline remembers the pair. */
     sql = "WITH upd AS (UPDATE matches m SET"
@@ -396,52 +494,40 @@ static void decide_send(decide_ctx_t *ctx, decide_step_t step) {
     params[1] = ctx->side;
     params[2] = ctx->decision;
     params[3] = ctx->new_status;
-    params[4] = rt_arena_printf(&call->req->arena, "%ld", ctx->need_agreed);
-    params[5] = rt_arena_printf(&call->req->arena, "%ld", ctx->offer_agreed);
-    n = 6;
-    if (!params[4] || !params[5]) {
-      decide_failed(ctx, RT_ENOMEM, NULL);
-      return;
-    }
+    params[4] = rt_arena_printf(arena, "%ld", ctx->need_agreed);
+    params[5] = rt_arena_printf(arena, "%ld", ctx->offer_agreed);
+    *n = 6;
+    if (!params[4] || !params[5])
+      return NULL;
     break;
   }
-  int rc = rt_db_query(ctx->conn, sql, n, params, on_decide_step, ctx);
-  if (rc)
-    decide_failed(ctx, rc, NULL);
-}
-
-static const char *row_text(decide_ctx_t *ctx, const rt_db_result_t *res, int col) {
-  const char *v = rt_db_result_value(res, 0, col);
-  return v ? rt_arena_strdup(&ctx->call->req->arena, v) : NULL;
+  return sql;
 }
 
 /* The locked row: visibility, the body's completeness, the transition. */
-static void decide_checked_row(decide_ctx_t *ctx, const rt_db_result_t *res) {
-  rt_api_call_t *call = ctx->call;
+static void decide_checked_row(rt__match_tx_t *t, const rt_db_result_t *res) {
+  decide_ctx_t *ctx = (decide_ctx_t *)t;
+  rt_api_call_t *call = ctx->mt.call;
   char detail[200];
-  int64_t state = strtoll(rt_db_result_value(res, 0, 5), NULL, 10);
-  int64_t provider = strtoll(rt_db_result_value(res, 0, 6), NULL, 10);
-  if ((call->who.role == RT_ROLE_STATE && state != call->who.participant_id) ||
-      (call->who.role == RT_ROLE_PROVIDER && provider != call->who.participant_id)) {
-    decide_respond(ctx, 404, NULL);
+  if (!rt__match_tx_yours(&ctx->mt, res, 5, 6))
     return;
-  }
   if (!ctx->decision) {
-    decide_refuse(ctx, "decision", "is required: accept or decline");
+    rt__match_tx_refuse(&ctx->mt, "decision", "is required: accept or decline");
     return;
   }
   const char *own = call->who.role == RT_ROLE_STATE      ? "state"
                     : call->who.role == RT_ROLE_PROVIDER ? "provider"
                                                          : NULL;
   if (!own && !ctx->side_given) {
-    decide_refuse(ctx, "side",
-                  "is required when an admin decides: state or provider, the side it acts for");
+    rt__match_tx_refuse(
+        &ctx->mt, "side",
+        "is required when an admin decides: state or provider, the side it acts for");
     return;
   }
   if (own && ctx->side_given && strcmp(own, ctx->side) != 0) {
     snprintf(detail, sizeof(detail), "must be %s (your token decides for the %s) or left out", own,
              own);
-    decide_refuse(ctx, "side", detail);
+    rt__match_tx_refuse(&ctx->mt, "side", detail);
     return;
   }
   if (own)
@@ -450,34 +536,35 @@ static void decide_checked_row(decide_ctx_t *ctx, const rt_db_result_t *res) {
   if (strcmp(status, "proposed") != 0) {
     snprintf(detail, sizeof(detail), "The match is %s; only a proposed match takes decisions.",
              status);
-    decide_respond(ctx, 409, detail);
+    rt__match_tx_respond(&ctx->mt, 409, detail);
     return;
   }
-  ctx->state_decision = row_text(ctx, res, 1);
-  ctx->provider_decision = row_text(ctx, res, 2);
-  ctx->need_id = row_text(ctx, res, 3);
-  ctx->offer_id = row_text(ctx, res, 4);
-  ctx->need_status = row_text(ctx, res, 7);
-  ctx->offer_status = row_text(ctx, res, 8);
+  ctx->state_decision = rt__match_tx_text(&ctx->mt, res, 1);
+  ctx->provider_decision = rt__match_tx_text(&ctx->mt, res, 2);
+  ctx->need_id = rt__match_tx_text(&ctx->mt, res, 3);
+  ctx->offer_id = rt__match_tx_text(&ctx->mt, res, 4);
+  ctx->need_status = rt__match_tx_text(&ctx->mt, res, 7);
+  ctx->offer_status = rt__match_tx_text(&ctx->mt, res, 8);
   ctx->max_partners = strtol(rt_db_result_value(res, 0, 9), NULL, 10);
   ctx->capacity = strtol(rt_db_result_value(res, 0, 10), NULL, 10);
   if (!ctx->need_id || !ctx->offer_id || !ctx->need_status || !ctx->offer_status) {
-    decide_failed(ctx, RT_ENOMEM, NULL);
+    rt__match_tx_failed(&ctx->mt, RT_ENOMEM, NULL);
     return;
   }
   if (strcmp(ctx->decision, "decline") == 0) {
     ctx->new_status = "declined";
-    decide_send(ctx, D_WRITE);
+    rt__match_tx_send(&ctx->mt, RT__MATCH_TX_WRITE);
     return;
   }
   const char *other =
       strcmp(ctx->side, "state") == 0 ? ctx->provider_decision : ctx->state_decision;
   ctx->new_status = other && strcmp(other, "accept") == 0 ? "agreed" : "proposed";
-  decide_send(ctx, D_COUNTS);
+  rt__match_tx_send(&ctx->mt, RT__MATCH_TX_COUNTS);
 }
 
 /* An accept: both postings open and room on both sides, counted after the locks. */
-static void decide_checked_counts(decide_ctx_t *ctx, const rt_db_result_t *res) {
+static void decide_checked_counts(rt__match_tx_t *t, const rt_db_result_t *res) {
+  decide_ctx_t *ctx = (decide_ctx_t *)t;
   char detail[200];
   ctx->need_agreed = strtol(rt_db_result_value(res, 0, 0), NULL, 10);
   ctx->offer_agreed = strtol(rt_db_result_value(res, 0, 1), NULL, 10);
@@ -494,63 +581,10 @@ static void decide_checked_counts(decide_ctx_t *ctx, const rt_db_result_t *res) 
     snprintf(detail, sizeof(detail), "The offer's capacity (%ld) is used up by agreed matches.",
              ctx->capacity);
   } else {
-    decide_send(ctx, D_WRITE);
+    rt__match_tx_send(&ctx->mt, RT__MATCH_TX_WRITE);
     return;
   }
-  decide_respond(ctx, 409, detail);
-}
-
-static void on_decide_step(int status, const rt_db_result_t *res, void *data) {
-  decide_ctx_t *ctx = data;
-  if (status) {
-    decide_failed(ctx, status, res);
-    return;
-  }
-  switch (ctx->step) {
-  case D_LOCK:
-    if (rt_db_result_rows(res) < 1)
-      decide_respond(ctx, 404, NULL);
-    else
-      decide_send(ctx, D_ROW);
-    return;
-  case D_ROW:
-    if (rt_db_result_rows(res) < 1)
-      decide_respond(ctx, 404, NULL);
-    else
-      decide_checked_row(ctx, res);
-    return;
-  case D_COUNTS:
-    decide_checked_counts(ctx, res);
-    return;
-  case D_WRITE:
-    ctx->json = row_text(ctx, res, 0);
-    if (!ctx->json) {
-      decide_failed(ctx, RT_ENOMEM, NULL);
-    } else {
-      rt_db_tx_t *tx = ctx->tx;
-      ctx->tx = NULL;
-      ctx->conn = NULL;
-      rt_db_tx_end(tx, 0, NULL); /* commits; decide_done answers */
-    }
-    return;
-  }
-}
-
-/* Every attempt of the transaction starts here, after BEGIN. */
-static void decide_body(rt_db_tx_t *tx, rt_db_conn_t *conn, void *data) {
-  decide_ctx_t *ctx = data;
-  ctx->tx = tx;
-  ctx->conn = conn;
-  ctx->json = NULL;
-  decide_send(ctx, D_LOCK);
-}
-
-static void decide_done(int status, const rt_db_result_t *res, void *data) {
-  decide_ctx_t *ctx = data;
-  if (status)
-    rt__api_db_failed(ctx->call->req, status, res);
-  else
-    decide_respond(ctx, 200, NULL);
+  rt__match_tx_respond(&ctx->mt, 409, detail);
 }
 
 int rt__decision_decode(json_t *body, rt_field_errors_t *errs, rt_decision_input_t *in) {
@@ -566,21 +600,14 @@ int rt__decision_decode(json_t *body, rt_field_errors_t *errs, rt_decision_input
 }
 
 void rt__matches_decide(rt_api_call_t *call) {
-  int64_t id = rt__path_id(call, 0);
-  if (!id)
+  json_t *body;
+  static const rt__match_tx_t like = {.invalid = "The decision is not valid.",
+                                      .statement = decide_statement,
+                                      .row = decide_checked_row,
+                                      .counts = decide_checked_counts};
+  decide_ctx_t *ctx = rt__match_tx_new(call, sizeof(*ctx), &like, &body);
+  if (!ctx)
     return;
-  json_t *body = rt__input_body(call);
-  if (!body)
-    return;
-  decide_ctx_t *ctx = rt_arena_alloc(&call->req->arena, sizeof(*ctx));
-  if (!ctx) {
-    json_decref(body);
-    oom(call);
-    return;
-  }
-  memset(ctx, 0, sizeof(*ctx));
-  ctx->call = call;
-  ctx->id_text = rt__id_text(call, id);
   /* What the body says on its own is checked first; what depends on the match (is it yours,
    * is the decision there, may you name the side) once it is found. */
   rt_field_errors_t errs = {0};
@@ -590,12 +617,5 @@ void rt__matches_decide(rt_api_call_t *call) {
   ctx->side = in.side;
   ctx->side_given = in.side != NULL;
   json_decref(body); /* the values point into the static tables */
-  if (rt__field_errors_any(&errs)) {
-    rt__problem_with_errors(call->req, 422, "Unprocessable Content", "The decision is not valid.",
-                            &errs);
-    return;
-  }
-  int rc = rt__api_tx(call, NULL, decide_body, decide_done, ctx);
-  if (rc)
-    rt__api_db_failed(call->req, rc, NULL);
+  rt__match_tx_begin(&ctx->mt, &errs);
 }

@@ -68,11 +68,14 @@ void rt__offers_overlaps(rt_api_call_t *call) {
   int64_t id = rt__path_id(call, 0);
   if (!id)
     return;
+  /* items leave out partnerships on needs the caller may not see (sql/014_need_visibility.sql) */
   static const char sql[] =
-      "SELECT (rt_offer_overlaps(roundtable_id, id, themes, regions, countries, 50)"
+      "SELECT (rt_offer_overlaps(roundtable_id, id, themes, regions, countries, 50, $2, $3::bigint)"
       " || jsonb_build_object('next_cursor', null))::text FROM offers WHERE id = $1";
-  const char *params[] = {rt__id_text(call, id)};
-  rt__exec_row(call, 200, sql, 1, params);
+  const char *params[] = {rt__id_text(call, id), rt__role_name(call->who.role),
+                          call->who.participant_id ? rt__id_text(call, call->who.participant_id)
+                                                   : NULL};
+  rt__exec_row(call, 200, sql, 3, params);
 }
 
 void rt__offers_create(rt_api_call_t *call) { rt__postings_create(call, &rt__offer_kind); }

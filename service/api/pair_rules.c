@@ -40,9 +40,11 @@ typedef struct create_ctx {
 
 /* The rule is inserted only when the need and the offer exist in one roundtable, the caller
  * may speak for its side, and the side has no rule on the pair yet; the other columns say which
- * of these failed. A veto or "no thanks" removes the pair's still-proposed match. */
+ * of these failed. A veto or "no thanks" removes the pair's still-proposed match. A need the
+ * caller may not see (its visibility; the side names the role) reads as unknown. */
 static const char create_sql[] =
-    "WITH n AS (SELECT id, roundtable_id, participant_id FROM needs WHERE id = $1),"
+    "WITH n AS (SELECT id, roundtable_id, participant_id FROM needs x WHERE id = $1"
+    " AND rt_need_visible(x.visibility, x.participant_id, x.id, $4, $6::bigint)),"
     " o AS (SELECT id, roundtable_id, participant_id FROM offers WHERE id = $2),"
     " ok AS (SELECT n.roundtable_id FROM n JOIN o ON o.roundtable_id = n.roundtable_id"
     " WHERE ($4 <> 'state' OR n.participant_id = $6::bigint)"

@@ -333,10 +333,14 @@ void rt__postings_get(rt_api_call_t *call, const rt_posting_kind_t *kind) {
   int64_t id = rt__path_id(call, 0);
   if (!id)
     return;
-  char *sql = rt_arena_printf(&call->req->arena, "SELECT %s FROM %s x WHERE x.id = $1",
-                              kind->json_sql, kind->table);
-  const char *params[] = {rt__id_text(call, id)};
-  rt__exec_row(call, 200, sql, 1, params);
+  const char *params[3] = {rt__id_text(call, id)};
+  int n = 1;
+  const char *visible = kind->visible_sql ? kind->visible_sql(call, "x", params, &n) : "true";
+  char *sql = visible
+                  ? rt_arena_printf(&call->req->arena, "SELECT %s FROM %s x WHERE x.id = $1 AND %s",
+                                    kind->json_sql, kind->table, visible)
+                  : NULL;
+  rt__exec_row(call, 200, sql, n, params);
 }
 
 /* Escapes LIKE's wildcards so q is matched as plain text. */
@@ -435,6 +439,10 @@ static void list_ready(rt_api_call_t *call, const rt_posting_kind_t *kind) {
     params[n++] = like_pattern(arena, text);
     rc = rt_buf_printf(&where, " AND (x.title || ' ' || x.description) ILIKE $%d", n);
   }
+  if (kind->visible_sql && !rc) {
+    const char *visible = kind->visible_sql(call, "x", params, &n);
+    rc = visible ? rt_buf_printf(&where, " AND %s", visible) : RT_ENOMEM;
+  }
   params[n++] = rt__id_text(call, page.limit + 1);
   char *sql =
       rc ? NULL
@@ -471,7 +479,13 @@ static void on_changed(int status, const rt_db_result_t *res, void *data) {
     return;
   }
   int owner = call->who.role == ctx->kind->owner_role;
-  if (owner && strtoll(rt_db_result_value(res, 0, 0), NULL, 10) != call->who.participant_id) {
+  int foreign =
+      owner && strtoll(rt_db_result_value(res, 0, 0), NULL, 10) != call->who.participant_id;
+  if (foreign && strcmp(rt_db_result_value(res, 0, 3), "t") == 0) {
+    rt_http_respond_problem(call->req, 404, "Not Found", "No such resource.");
+    return;
+  }
+  if (foreign) {
     char detail[96];
     snprintf(detail, sizeof(detail), "Only its own participant or an organizer can change this %s.",
              ctx->kind->singular);
@@ -523,17 +537,18 @@ static void send_change(posting_ctx_t *ctx, int64_t id) {
   /* A withdrawn posting is frozen, except that withdrawing it again changes nothing. */
   char *sql =
       rc ? NULL
-         : rt_arena_printf(
-               arena,
-               "WITH cur AS (SELECT participant_id, status FROM %s WHERE id = $1 FOR UPDATE),"
-               " upd AS (UPDATE %s x SET %s FROM cur WHERE x.id = $1"
-               " AND ($2::bigint IS NULL OR cur.participant_id = $2)"
-               " AND (cur.status <> '%s' OR (%d = 1 AND $3 = '%s'))"
-               " AND ($3::text IS NULL OR $3 = cur.status OR (cur.status, $3) IN (%s))"
-               " RETURNING %s)"
-               " SELECT participant_id, status, (SELECT * FROM upd) FROM cur",
-               kind->table, kind->table, set.data, kind->withdrawn, only_status, kind->withdrawn,
-               moves.data, kind->json_sql);
+         : rt_arena_printf(arena,
+                           "WITH cur AS (SELECT participant_id, status, %s AS private FROM %s"
+                           " WHERE id = $1 FOR UPDATE),"
+                           " upd AS (UPDATE %s x SET %s FROM cur WHERE x.id = $1"
+                           " AND ($2::bigint IS NULL OR cur.participant_id = $2)"
+                           " AND (cur.status <> '%s' OR (%d = 1 AND $3 = '%s'))"
+                           " AND ($3::text IS NULL OR $3 = cur.status OR (cur.status, $3) IN (%s))"
+                           " RETURNING %s)"
+                           " SELECT participant_id, status, (SELECT * FROM upd), private FROM cur",
+                           kind->private_sql ? kind->private_sql : "false", kind->table,
+                           kind->table, set.data, kind->withdrawn, only_status, kind->withdrawn,
+                           moves.data, kind->json_sql);
   rt_buf_free(&set);
   rt_buf_free(&moves);
   rc = sql ? rt__api_write(call, sql, n, params, on_changed, ctx) : RT_ENOMEM;

@@ -55,6 +55,12 @@ typedef struct rt_posting_kind_s {
   const char *const *extra_enum_filters; /* more query names equal to an enum column */
   /* Optional: a header of the answer to a POST, and its value as SQL on row alias x. */
   const char *created_header, *created_header_sql;
+  /* Optional: who may see a posting (needs: rt__need_visible_sql); NULL: everyone signed in.
+   * Reads leave out what the caller may not see; one by one it is 404. */
+  const char *(*visible_sql)(rt_api_call_t *call, const char *a, const char **params, int *n);
+  /* Optional: SQL on the unaliased row, true when a caller of the owner's role that does not own
+   * it must not learn that it exists (a change answers 404 rather than 403). */
+  const char *private_sql;
 } rt_posting_kind_t;
 
 extern const rt_posting_kind_t rt__need_kind;

@@ -158,7 +158,7 @@ void rt__exec_row(rt_api_call_t *call, int http_status, const char *sql, int npa
   /* Writes run in a transaction that names the caller for the audit log. */
   int read = call->req->method == RT_HTTP_GET || call->req->method == RT_HTTP_HEAD;
   int rc = !sql   ? RT_ENOMEM
-           : read ? rt_db_exec(rt__api_pool(call), sql, nparams, params, on_row, ctx)
+           : read ? rt_db_exec(rt__api_read_pool(call), sql, nparams, params, on_row, ctx)
                   : rt__api_write(call, sql, nparams, params, on_row, ctx);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
@@ -190,7 +190,7 @@ static void exec_page(rt_api_call_t *call, const rt_page_t *page, const char *sq
   if (!ctx)
     return;
   ctx->page = *page;
-  int rc = sql ? rt_db_exec(rt__api_pool(call), sql, nparams, params, cb, ctx) : RT_ENOMEM;
+  int rc = sql ? rt_db_exec(rt__api_read_pool(call), sql, nparams, params, cb, ctx) : RT_ENOMEM;
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }

@@ -495,7 +495,8 @@ void rt__schedule_unavailability_put(rt_api_call_t *call) {
   " JOIN needs n ON n.id = mt.need_id JOIN roundtables rt ON rt.id = mt.roundtable_id"
 
 /* The roundtable's schedule; before the first POST an empty one (created_at and stats null).
- * No row when the roundtable does not exist. */
+ * No row when the roundtable does not exist. Meetings and unplaced meetings of needs the caller
+ * ($2 its role, $3 its participant) may not see are left out (sql/014_need_visibility.sql). */
 static const char schedule_sql[] =
     "SELECT json_build_object('roundtable_id', r.id::text, 'created_at', rt_ts(s.created_at),"
     " 'params', s.params, 'stats', s.stats,"
@@ -504,8 +505,13 @@ static const char schedule_sql[] =
     " 'tables', coalesce((SELECT json_agg(" TABLE_JSON " ORDER BY " TABLE_ORDER ")"
     " FROM schedule_tables x WHERE x.roundtable_id = r.id), '[]'),"
     " 'meetings', coalesce((SELECT json_agg(" MEETING_JSON
-    " ORDER BY sl.starts_at, tb.id)" MEETING_FROM " WHERE mt.schedule_id = s.id), '[]'),"
-    " 'unplaced', coalesce(s.unplaced, '[]'))::text FROM roundtables r LEFT JOIN LATERAL"
+    " ORDER BY sl.starts_at, tb.id)" MEETING_FROM " WHERE mt.schedule_id = s.id"
+    " AND rt_need_visible(n.visibility, n.participant_id, n.id, $2, $3::bigint)), '[]'),"
+    " 'unplaced', coalesce((SELECT jsonb_agg(u.v ORDER BY u.k) FROM "
+    "jsonb_array_elements(s.unplaced)"
+    " WITH ORDINALITY u(v, k) JOIN needs un ON un.id = (u.v->>'need_id')::bigint"
+    " WHERE rt_need_visible(un.visibility, un.participant_id, un.id, $2, $3::bigint)), '[]'))::text"
+    " FROM roundtables r LEFT JOIN LATERAL"
     " (SELECT * FROM schedules WHERE roundtable_id = r.id ORDER BY id DESC LIMIT 1) s ON true"
     " WHERE r.id = $1";
 
@@ -544,8 +550,11 @@ static void on_schedule_read(int status, const rt_db_result_t *res, void *data) 
 }
 
 static void read_schedule(schedule_job_t *job) {
-  const char *params[] = {rt__id_text(job->call, job->roundtable)};
-  int rc = rt_db_exec(rt__api_pool(job->call), schedule_sql, 1, params, on_schedule_read, job);
+  rt_api_call_t *call = job->call;
+  const char *params[] = {rt__id_text(call, job->roundtable), rt__role_name(call->who.role),
+                          call->who.participant_id ? rt__id_text(call, call->who.participant_id)
+                                                   : NULL};
+  int rc = rt_db_exec(rt__api_read_pool(call), schedule_sql, 3, params, on_schedule_read, job);
   if (rc)
     rt__api_db_failed(job->call->req, rc, NULL);
 }
@@ -1031,7 +1040,8 @@ void rt__schedule_participant(rt_api_call_t *call) {
   job->participant = id;
   job->ics = format && strcmp(format, "ics") == 0;
   const char *params[] = {rt__id_text(call, id), rtid};
-  int rc = rt_db_exec(rt__api_pool(call), participant_sql, 2, params, on_participant_read, job);
+  int rc =
+      rt_db_exec(rt__api_read_pool(call), participant_sql, 2, params, on_participant_read, job);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }

@@ -28,20 +28,26 @@ typedef struct load_ctx {
   rt_snapshot_cb cb;
   void *data;
   load_step_t step;
-  int extra;           /* the extra statement in flight */
-  char id_text[24];    /* the roundtable, need or offer */
-  char run_text[24];   /* the run */
-  char rt_text[24];    /* the roundtable, once known */
-  char focus_text[24]; /* the need or offer in focus, "" for none */
+  int extra;            /* the extra statement in flight */
+  char id_text[24];     /* the roundtable, need or offer */
+  char run_text[24];    /* the run */
+  char rt_text[24];     /* the roundtable, once known */
+  char focus_text[24];  /* the need or offer in focus, "" for none */
+  char caller_text[24]; /* the caller's participant, "" for none */
 } load_ctx_t;
 
-/* The state's agreed partnerships in this roundtable feed fairness. A window with one end
- * missing is open on that side. Amounts in cents. Arrays as comma-separated codes. */
+/* The state's partnerships feed fairness (docs/matching.md, "Follow-up"): those delivered or
+ * partly delivered, in any roundtable, and those of this roundtable awaiting their follow-up;
+ * abandoned ones not. A window with one end missing is open on that side. Amounts in cents.
+ * Arrays as comma-separated codes. */
 static const char needs_sql[] =
-    "WITH agreed AS (SELECT n.participant_id, count(*) AS k FROM matches m"
-    " JOIN needs n ON n.id = m.need_id"
+    "WITH agreed AS (SELECT x.participant_id, count(*) AS k FROM ("
+    "SELECT n.participant_id FROM matches m JOIN needs n ON n.id = m.need_id"
     " WHERE m.roundtable_id = $1 AND m.status IN ('agreed', 'completed')"
-    " GROUP BY n.participant_id)"
+    " AND m.follow_up_outcome IS NULL"
+    " UNION ALL SELECT n.participant_id FROM matches m JOIN needs n ON n.id = m.need_id"
+    " WHERE m.follow_up_outcome IN ('delivered', 'partly_delivered')) x"
+    " GROUP BY x.participant_id)"
     " SELECT n.id, n.participant_id, p.region, p.country::text, n.title, n.description,"
     " array_to_string(n.themes, ','), array_to_string(n.languages, ','), n.modality,"
     " n.window_start - DATE '1970-01-01', n.window_end - DATE '1970-01-01',"
@@ -96,15 +102,21 @@ enum {
 };
 _Static_assert(O_COLS == RT_SNAP_OFFER_COLS, "snapshot.h names the layout");
 
-/* Agreed (and completed) pairs use up capacity; declined pairs are never feasible. */
+/* Agreed (and completed) pairs use up capacity; declined pairs are never feasible, nor are
+ * abandoned partnerships, which use no capacity. */
 static const char pairs_sql[] =
-    "SELECT 'a', m.need_id, m.offer_id FROM matches m"
+    "SELECT CASE WHEN m.follow_up_outcome = 'abandoned' THEN 'd' ELSE 'a' END,"
+    " m.need_id, m.offer_id FROM matches m"
     " WHERE m.roundtable_id = $1 AND m.status IN ('agreed', 'completed')"
     " UNION ALL SELECT 'd', d.need_id, d.offer_id FROM declined_pairs d"
     " JOIN needs n ON n.id = d.need_id WHERE n.roundtable_id = $1"
     /* vetoes and "no thanks" keep a pair out like a decline; locks go to the runs */
     " UNION ALL SELECT CASE r.rule WHEN 'lock' THEN 'l' ELSE 'd' END, r.need_id, r.offer_id"
-    " FROM pair_rules r WHERE r.roundtable_id = $1";
+    " FROM pair_rules r WHERE r.roundtable_id = $1"
+    /* states holding a standing partnership here (fairness floor): 's', participant, 0 */
+    " UNION ALL SELECT DISTINCT 's', n.participant_id, 0::bigint FROM matches m"
+    " JOIN needs n ON n.id = m.need_id WHERE m.roundtable_id = $1"
+    " AND m.status IN ('agreed', 'completed') AND m.follow_up_outcome IS DISTINCT FROM 'abandoned'";
 
 static void load_finish(load_ctx_t *ctx, int status, rt_snapshot_outcome_t outcome,
                         const rt_db_result_t *res) {
@@ -156,7 +168,7 @@ static void send_step(load_ctx_t *ctx, load_step_t step) {
   ctx->step = step;
   const rt_snapshot_request_t *rq = &ctx->snap->request;
   const char *sql = NULL;
-  const char *params[2] = {NULL, NULL};
+  const char *params[3] = {NULL, NULL, NULL};
   int n = 0;
   switch (step) {
   case STEP_BEGIN:
@@ -189,6 +201,10 @@ static void send_step(load_ctx_t *ctx, load_step_t step) {
   case STEP_EXTRA:
     sql = rq->extra_sql[ctx->extra];
     params[n++] = ctx->rt_text;
+    if (rq->extra_caller >> ctx->extra & 1u) {
+      params[n++] = rq->caller_role;
+      params[n++] = ctx->caller_text[0] ? ctx->caller_text : NULL;
+    }
     break;
   case STEP_COMMIT:
     sql = "COMMIT";
@@ -295,6 +311,8 @@ int rt__snapshot_load(rt_db_pool_t *pool, const rt_snapshot_request_t *rq, rt_sn
   ctx->data = data;
   snprintf(ctx->id_text, sizeof(ctx->id_text), "%" PRId64, rq->id);
   snprintf(ctx->run_text, sizeof(ctx->run_text), "%" PRId64, rq->run_id);
+  if (rq->caller_participant)
+    snprintf(ctx->caller_text, sizeof(ctx->caller_text), "%" PRId64, rq->caller_participant);
   int rc = rt_db_acquire(pool, on_acquired, ctx);
   if (rc) {
     rt__snapshot_free(snap);
@@ -507,7 +525,10 @@ int rt__snapshot_build(rt_snapshot_t *snap, rt_match_instance_t **out, char *err
     o->capacity = (uint32_t)num(row[O_CAPACITY], 1);
     o->open = true;
   }
-  size_t n_agreed = 0, n_declined = 0;
+  size_t n_agreed = 0, n_declined = 0, n_served = 0;
+  int64_t *served = rt_arena_alloc(a, (pt->rows ? (size_t)pt->rows : 1) * sizeof(int64_t));
+  if (!served)
+    return RT_ENOMEM;
   snap->n_locked = 0;
   for (int r = 0; r < pt->rows; r++) {
     n_agreed += pt->cells[(size_t)r * 3][0] == 'a';
@@ -524,9 +545,15 @@ int rt__snapshot_build(rt_snapshot_t *snap, rt_match_instance_t **out, char *err
       *agreed++ = p;
     else if (row[0][0] == 'l')
       snap->locked[l++] = p;
+    else if (row[0][0] == 's')
+      served[n_served++] = p.need_id; /* a participant */
     else
       declined[n_declined++] = p;
   }
+  qsort(served, n_served, sizeof(int64_t), rt__cmp_i64);
+  for (size_t i = 0; i < nn; i++)
+    needs[i].state_served =
+        bsearch(&needs[i].participant_id, served, n_served, sizeof(int64_t), rt__cmp_i64) != NULL;
   rt_match_input_t in = {
       .needs = needs,
       .n_needs = nn,
@@ -540,6 +567,11 @@ int rt__snapshot_build(rt_snapshot_t *snap, rt_match_instance_t **out, char *err
       .n_agreed = n_agreed,
   };
   return rt_match_instance_build(&in, out, err, errlen);
+}
+
+int rt__cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
 }
 
 /* ---- JSON ---- */

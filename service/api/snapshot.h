@@ -1,6 +1,7 @@
 /* The snapshot of one roundtable that the matching engine works on: its open needs (with their
- * states' region, country and agreed partnerships), its open offers, and its agreed and declined
- * pairs, read in one REPEATABLE READ transaction so that they are consistent with each other.
+ * states' region, country and agreed partnerships, and whether the state holds a standing
+ * partnership here: the fairness floor), its open offers, and its agreed and declined pairs, read
+ * in one REPEATABLE READ transaction so that they are consistent with each other.
  *
  * Loading happens on the event loop (asynchronous queries; the rows are only copied); turning
  * the rows into the engine's input and building the instance (rt__snapshot_build) is CPU work
@@ -38,6 +39,11 @@ typedef struct rt_snapshot_request_s {
    * with $1 = the roundtable's id; their rows land in snap->extra[i]. */
   const char *const *extra_sql;
   int n_extra; /* at most RT_SNAP_MAX_EXTRA */
+  /* The extra statements whose bit is set (1u << i) also get $2 = caller_role (static) and
+   * $3 = caller_participant (NULL when 0): what the caller may see (need visibility). */
+  unsigned extra_caller;
+  const char *caller_role;
+  int64_t caller_participant;
 } rt_snapshot_request_t;
 
 typedef enum rt_snapshot_outcome {
@@ -84,6 +90,9 @@ int rt__snapshot_build(rt_snapshot_t *snap, rt_match_instance_t **out, char *err
                        size_t errlen) RT_WUR;
 
 void rt__snapshot_free(rt_snapshot_t *snap);
+
+/* qsort/bsearch order of int64_t ids (participants, needs, offers). */
+int rt__cmp_i64(const void *a, const void *b);
 
 /* The title and the participant id (text) of a posting of snap: row of its needs when need is
  * true, else of its offers; NULL for a row out of range. For responses that name

@@ -1,12 +1,18 @@
 /* Suggestions: GET /needs/{id}/suggestions and GET /offers/{id}/suggestions?limit=K. The
  * roundtable's snapshot is read on the loop; the instance is built and queried on the thread
  * pool; nothing is written. A posting that is not open has no feasible counterpart: its list is
- * empty. */
+ * empty.
+ *
+ * Need visibility (sql/014_need_visibility.sql): the suggestions of a need the caller may not
+ * see are 404, like the need; an offer's suggestions leave out the needs the caller may not see.
+ * Those needs stay in the instance, so that every score is the one a match run gives; the
+ * engine is asked for k more hits than there are such needs, and they are skipped. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "matching.h"
+#include "needs.h"
 #include "reference.h"
 #include "resource.h"
 #include "roundtable/log.h"
@@ -21,6 +27,7 @@ typedef struct suggest_ctx {
   int64_t id;
   size_t k;
   rt_snapshot_t *snap; /* owned between the load and the work */
+  int hiding;          /* the caller may not see every need: the extra statement lists them */
   /* the work's outcome */
   int rc;
   char err[256];
@@ -37,29 +44,60 @@ static int json_string_to(rt_buf_t *out, const char *s) {
   return rc;
 }
 
+/* The open needs of the roundtable that the caller may not see, by id: $2 its role, $3 its
+ * participant. */
+static const char *const hidden_sql[] = {
+    "SELECT n.id FROM needs n WHERE n.roundtable_id = $1 AND n.status = 'open'"
+    " AND NOT rt_need_visible(n.visibility, n.participant_id, n.id, $2, $3::bigint)"
+    " ORDER BY n.id"};
+
+/* The ids of the snapshot's hidden needs, sorted: *n of them at *out (NULL when none). */
+static int hidden_ids(rt_snapshot_t *snap, int64_t **out, size_t *n) {
+  const rt_snapshot_table_t *t = &snap->extra[0];
+  *out = NULL;
+  *n = 0;
+  if (!snap->request.n_extra || t->rows < 1)
+    return 0;
+  int64_t *ids = rt_arena_alloc(&snap->arena, (size_t)t->rows * sizeof(*ids));
+  if (!ids)
+    return RT_ENOMEM;
+  for (int r = 0; r < t->rows; r++)
+    ids[r] = strtoll(t->cells[(size_t)r * (size_t)t->cols], NULL, 10);
+  *out = ids; /* ORDER BY n.id */
+  *n = (size_t)t->rows;
+  return 0;
+}
+
 /* On the thread pool: build, suggest, render. */
 static void suggest_work(void *arg) {
   suggest_ctx_t *ctx = arg;
   rt_match_instance_t *inst = NULL;
-  rt_match_hit_t *hits = calloc(ctx->k, sizeof(*hits));
+  int64_t *hidden;
+  size_t n_hidden;
+  int rc = hidden_ids(ctx->snap, &hidden, &n_hidden);
+  size_t want = ctx->k + n_hidden; /* enough that k are left once the hidden are skipped */
+  rt_match_hit_t *hits = rc ? NULL : calloc(want, sizeof(*hits));
   size_t n = 0;
   rt_match_weights_t w;
   rt_match_weights_default(&w);
-  int rc = hits ? rt__snapshot_build(ctx->snap, &inst, ctx->err, sizeof(ctx->err)) : RT_ENOMEM;
+  if (!rc)
+    rc = hits ? rt__snapshot_build(ctx->snap, &inst, ctx->err, sizeof(ctx->err)) : RT_ENOMEM;
   /* the posting in focus is the only one of its side: index 0 */
   if (!rc && ctx->focus == RT_SNAP_NEED && rt_match_instance_needs(inst) == 1)
     rc = rt_match_suggest_offers(inst, 0, ctx->k, &w, hits, &n);
   else if (!rc && ctx->focus == RT_SNAP_OFFER && rt_match_instance_offers(inst) == 1)
-    rc = rt_match_suggest_needs(inst, 0, ctx->k, &w, hits, &n);
+    rc = rt_match_suggest_needs(inst, 0, want, &w, hits, &n);
   const bool need_hits = ctx->focus == RT_SNAP_OFFER;
   const char *key = need_hits ? "need_id" : "offer_id";
   if (!rc)
     rc = rt_buf_puts(&ctx->body, "{\"items\":[");
-  for (size_t i = 0; i < n && !rc; i++) {
+  for (size_t i = 0, shown = 0; i < n && shown < ctx->k && !rc; i++) {
+    if (need_hits && hidden && bsearch(&hits[i].id, hidden, n_hidden, sizeof(*hidden), rt__cmp_i64))
+      continue;
     /* the counterpart's title and participant, so that a list can name it */
     const char *title = rt__snapshot_title(ctx->snap, need_hits, (int)hits[i].index);
     const char *who = rt__snapshot_participant(ctx->snap, need_hits, (int)hits[i].index);
-    rc = rt_buf_printf(&ctx->body, "%s{\"%s\":\"%lld\",\"%s\":{\"title\":", i ? "," : "", key,
+    rc = rt_buf_printf(&ctx->body, "%s{\"%s\":\"%lld\",\"%s\":{\"title\":", shown++ ? "," : "", key,
                        (long long)hits[i].id, need_hits ? "need" : "offer");
     if (!rc)
       rc = json_string_to(&ctx->body, title ? title : "");
@@ -121,10 +159,49 @@ static void on_loaded(int status, rt_snapshot_outcome_t outcome, rt_snapshot_t *
   }
 }
 
-static void suggest_ready(rt_api_call_t *call) {
+static void load(rt_api_call_t *call) {
   suggest_ctx_t *ctx = call->state;
   rt_snapshot_request_t rq = {.focus = ctx->focus, .id = ctx->id};
-  int rc = rt__snapshot_load(rt__api_pool(call), &rq, on_loaded, ctx);
+  if (ctx->hiding && ctx->focus == RT_SNAP_OFFER) {
+    rq.extra_sql = hidden_sql;
+    rq.n_extra = 1;
+    rq.extra_caller = 1u;
+    rq.caller_role = rt__role_name(call->who.role);
+    rq.caller_participant = call->who.participant_id;
+  }
+  int rc = rt__snapshot_load(rt__api_read_pool(call), &rq, on_loaded, ctx);
+  if (rc)
+    rt__api_db_failed(call->req, rc, NULL);
+}
+
+/* A need the caller may not see has no suggestions to show: 404, as for the need itself. */
+static void on_need_checked(int status, const rt_db_result_t *res, void *data) {
+  suggest_ctx_t *ctx = data;
+  if (status) {
+    rt__api_db_failed(ctx->call->req, status, res);
+    return;
+  }
+  if (rt_db_result_rows(res) < 1) {
+    rt_http_respond_problem(ctx->call->req, 404, "Not Found", "No such resource.");
+    return;
+  }
+  load(ctx->call);
+}
+
+static void suggest_ready(rt_api_call_t *call) {
+  suggest_ctx_t *ctx = call->state;
+  if (!ctx->hiding || ctx->focus != RT_SNAP_NEED) {
+    load(call);
+    return;
+  }
+  const char *params[3] = {rt__id_text(call, ctx->id)};
+  int n = 1;
+  const char *visible = rt__need_visible_sql(call, "x", params, &n);
+  const char *sql = visible
+                        ? rt_arena_printf(&call->req->arena,
+                                          "SELECT 1 FROM needs x WHERE x.id = $1 AND %s", visible)
+                        : NULL;
+  int rc = sql ? rt_db_exec(rt__api_pool(call), sql, n, params, on_need_checked, ctx) : RT_ENOMEM;
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }
@@ -158,6 +235,7 @@ static void suggestions(rt_api_call_t *call, rt_snapshot_focus_t focus) {
   ctx->focus = focus;
   ctx->id = id;
   ctx->k = k;
+  ctx->hiding = !(call->who.role & RT_ROLES_STAFF);
   call->state = ctx;
   rt__reference_ready(call, suggest_ready);
 }

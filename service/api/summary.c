@@ -41,7 +41,8 @@ static const char need_rows_sql[] =
     "SELECT n.id, n.participant_id, p.region, p.country::text, n.title, n.description,"
     " array_to_string(n.themes, ','), array_to_string(n.languages, ','), n.modality,"
     " n.window_start - DATE '1970-01-01', n.window_end - DATE '1970-01-01',"
-    " (n.budget_usd * 100)::bigint, n.priority, n.max_partners, 0, p.name, n.status"
+    " (n.budget_usd * 100)::bigint, n.priority, n.max_partners, 0, p.name, n.status,"
+    " rt_need_visible(n.visibility, n.participant_id, n.id, $2, $3::bigint)"
     " FROM needs n JOIN participants p ON p.id = n.participant_id"
     " WHERE n.roundtable_id = $1";
 enum {
@@ -61,7 +62,8 @@ enum {
   NR_MAX_PARTNERS,
   NR_AGREED, /* the state's agreed partnerships: counted in C */
   NR_STATE,
-  NR_STATUS
+  NR_STATUS,
+  NR_VISIBLE /* whether the caller may see it: only such needs are listed */
 };
 _Static_assert(NR_AGREED + 1 == RT_SNAP_NEED_COLS, "the engine's columns come first");
 
@@ -92,10 +94,19 @@ enum {
 _Static_assert(OR_COUNTRIES + 1 == RT_SNAP_OFFER_COLS, "the engine's columns come first");
 
 static const char match_rows_sql[] =
-    "SELECT need_id, offer_id, status FROM matches WHERE roundtable_id = $1";
-enum { MR_NEED, MR_OFFER, MR_STATUS };
+    "SELECT need_id, offer_id, status, follow_up_outcome FROM matches WHERE roundtable_id = $1";
+enum { MR_NEED, MR_OFFER, MR_STATUS, MR_OUTCOME };
 
-/* The strongest partnerships, with their breakdown as "criterion=value=weight,...". */
+/* The states' partnerships delivered or partly delivered in other roundtables: fairness counts
+ * them too (snapshot.c's needs_sql). Few rows: matches_follow_up is partial. */
+static const char delivered_sql[] =
+    "SELECT n.participant_id, count(*) FROM matches m JOIN needs n ON n.id = m.need_id"
+    " WHERE m.follow_up_outcome IN ('delivered', 'partly_delivered') AND m.roundtable_id <> $1"
+    " GROUP BY n.participant_id ORDER BY n.participant_id";
+enum { DR_STATE, DR_COUNT };
+
+/* The strongest partnerships, with their breakdown as "criterion=value=weight,...", among those
+ * whose need the caller ($2 its role, $3 its participant) may see. */
 static const char top_sql[] =
     "SELECT m.id::text, m.status, m.need_id::text, n.title, n.participant_id::text, ps.name,"
     " m.offer_id::text, o.title, o.participant_id::text, pp.name, m.score,"
@@ -106,6 +117,7 @@ static const char top_sql[] =
     " JOIN participants ps ON ps.id = n.participant_id"
     " JOIN participants pp ON pp.id = o.participant_id"
     " WHERE m.roundtable_id = $1 AND m.status IN ('proposed', 'agreed', 'completed')"
+    " AND rt_need_visible(n.visibility, n.participant_id, n.id, $2, $3::bigint)"
     " ORDER BY m.score DESC, m.id LIMIT 10";
 enum {
   T_ID,
@@ -122,15 +134,18 @@ enum {
   T_TERMS
 };
 
-enum { E_HEAD, E_NEEDS, E_OFFERS, E_MATCHES, E_TOP, E_COUNT };
-static const char *const extra_sql[E_COUNT] = {head_sql, need_rows_sql, offer_rows_sql,
-                                               match_rows_sql, top_sql};
+enum { E_HEAD, E_NEEDS, E_OFFERS, E_MATCHES, E_TOP, E_DELIVERED, E_COUNT };
+static const char *const extra_sql[E_COUNT] = {head_sql,       need_rows_sql, offer_rows_sql,
+                                               match_rows_sql, top_sql,       delivered_sql};
 
 /* One summary being made: the same for a request and for the command line. */
 typedef struct summary_job {
   int64_t id;
   rt_summary_format_t format;
   rt_summary_lang_t lang;
+  /* who asks: the lists name only the needs it may see (the figures count every need) */
+  const char *role;
+  int64_t participant;
   rt_snapshot_t *snap; /* owned between the load and the work */
   int rc;
   int not_found;
@@ -144,6 +159,7 @@ static void job_init(summary_job_t *job, int64_t id, rt_summary_format_t f, rt_s
   job->id = id;
   job->format = f;
   job->lang = l;
+  job->role = "admin"; /* the command line */
   rt_buf_init(&job->body, 0);
   job->t_start = uv_hrtime();
 }
@@ -153,7 +169,10 @@ static rt_snapshot_request_t job_request(const summary_job_t *job) {
                               .id = job->id,
                               .caller_rows = 1,
                               .extra_sql = extra_sql,
-                              .n_extra = E_COUNT};
+                              .n_extra = E_COUNT,
+                              .extra_caller = 1u << E_NEEDS | 1u << E_TOP,
+                              .caller_role = job->role,
+                              .caller_participant = job->participant};
   return rq;
 }
 
@@ -567,7 +586,8 @@ static int cmp_i64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* What the matches say about the rows of the needs and offers. */
+/* What the matches say about the rows of the needs and offers. An abandoned partnership holds
+ * nothing (docs/matching.md, "Follow-up"). */
 typedef struct held {
   unsigned char *need;    /* per need row: bit 1 a proposed, agreed or completed match holds it,
                              bit 2 an agreed or completed one does */
@@ -575,11 +595,14 @@ typedef struct held {
                              agreed and completed ones */
   int64_t *agreed_states; /* the state of each agreed or completed match's need, ascending */
   size_t n_agreed_states;
+  const rt_snapshot_table_t *elsewhere; /* delivered_sql's rows: by state, ascending */
 } held_t;
 
-/* One pass over the matches: the partnerships by status, and h. */
+/* One pass over the matches: the partnerships by status and by follow-up, and h. */
 static int count_matches(rt_arena_t *a, rt_snapshot_table_t *nt, rt_snapshot_table_t *ot,
-                         const rt_snapshot_table_t *mt, rt_summary_totals_t *t, held_t *h) {
+                         const rt_snapshot_table_t *mt, rt_summary_t *s, held_t *h) {
+  rt_summary_totals_t *t = &s->totals;
+  rt_summary_delivery_t *d = &s->delivery;
   int64_t *need_ids = NULL, *offer_ids = NULL;
   int rc = sort_by_id(a, nt, &need_ids);
   if (!rc)
@@ -609,6 +632,19 @@ static int count_matches(rt_arena_t *a, rt_snapshot_table_t *nt, rt_snapshot_tab
       t->matches_declined += strcmp(status, "declined") == 0;
       continue;
     }
+    const char *outcome = cell(mt, r, MR_OUTCOME);
+    if (agreed) {
+      if (!outcome)
+        d->awaiting++;
+      else if (strcmp(outcome, "delivered") == 0)
+        d->delivered++;
+      else if (strcmp(outcome, "partly_delivered") == 0)
+        d->partly_delivered++;
+      else if (strcmp(outcome, "abandoned") == 0) {
+        d->abandoned++;
+        continue; /* holds no room, counts for no one */
+      }
+    }
     long n = row_of(need_ids, nt->rows, cell_int(mt, r, MR_NEED));
     long o = row_of(offer_ids, ot->rows, cell_int(mt, r, MR_OFFER));
     if (n >= 0) {
@@ -625,8 +661,24 @@ static int count_matches(rt_arena_t *a, rt_snapshot_table_t *nt, rt_snapshot_tab
   return 0;
 }
 
-/* The agreed partnerships of a state (h->agreed_states holds one entry per partnership). */
+/* The partnerships of a state that fairness counts: those of this roundtable agreed or
+ * completed and not abandoned (h->agreed_states holds one entry per partnership), and those
+ * delivered or partly delivered elsewhere. */
 static int64_t state_agreed(const held_t *h, int64_t state) {
+  const rt_snapshot_table_t *e = h->elsewhere;
+  int64_t elsewhere = 0;
+  for (int lo = 0, hi = e->rows; lo < hi;) {
+    int mid = lo + (hi - lo) / 2;
+    int64_t id = cell_int(e, mid, DR_STATE);
+    if (id == state) {
+      elsewhere = cell_int(e, mid, DR_COUNT);
+      break;
+    }
+    if (id < state)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
   size_t lo = 0, hi = h->n_agreed_states;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -638,7 +690,7 @@ static int64_t state_agreed(const held_t *h, int64_t state) {
   size_t end = lo;
   while (end < h->n_agreed_states && h->agreed_states[end] == state)
     end++;
-  return (int64_t)(end - lo);
+  return (int64_t)(end - lo) + elsewhere;
 }
 
 /* The engine's rows, as the snapshot would have read them (snapshot.c: needs_sql with
@@ -700,7 +752,7 @@ static int fill_counts(rt_arena_t *a, counts_t *k, const rt_snapshot_table_t *nt
     t->needs_matched += matched;
     t->needs_agreed += h->need[r] >> 1 & 1;
     parties[n_parties++] = (keyed_t){cell_int(nt, r, NR_STATE_ID), region};
-    if (!matched) {
+    if (!matched && strcmp(cell(nt, r, NR_VISIBLE), "t") == 0) {
       unmet_status[s->n_unmet] = cell(nt, r, NR_STATUS);
       unmet[s->n_unmet++] =
           (rt_summary_unmet_t){cell(nt, r, NR_ID), cell(nt, r, NR_TITLE), cell(nt, r, NR_STATE_ID),
@@ -794,9 +846,10 @@ static int build_document(summary_job_t *job) {
   if (!k || !top || !unmet || !unmet_status || !unused)
     return RT_ENOMEM;
   held_t h;
+  h.elsewhere = &snap->extra[E_DELIVERED];
   int rc = counts_init(k);
   if (!rc)
-    rc = count_matches(a, nt, ot, mt, &s.totals, &h);
+    rc = count_matches(a, nt, ot, mt, &s, &h);
   if (!rc)
     rc = fill_counts(a, k, nt, ot, &h, &s, unmet, unmet_status, unused);
   if (!rc)
@@ -902,7 +955,7 @@ static void on_loaded(int status, rt_snapshot_outcome_t outcome, rt_snapshot_t *
 static void summary_ready(rt_api_call_t *call) {
   summary_ctx_t *ctx = call->state;
   rt_snapshot_request_t rq = job_request(&ctx->job);
-  int rc = rt__snapshot_load(rt__api_pool(call), &rq, on_loaded, ctx);
+  int rc = rt__snapshot_load(rt__api_read_pool(call), &rq, on_loaded, ctx);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }
@@ -935,6 +988,8 @@ void rt__roundtables_summary(rt_api_call_t *call) {
   }
   ctx->call = call;
   job_init(&ctx->job, id, f, l);
+  ctx->job.role = rt__role_name(call->who.role);
+  ctx->job.participant = call->who.participant_id;
   call->state = ctx;
   rt__reference_ready(call, summary_ready);
 }

@@ -16,9 +16,11 @@
 #include "roundtable/db.h"
 #include "roundtable/log.h"
 
+#define NAMEDATALEN_MAX 64 /* PostgreSQL's identifier limit (63 bytes) and its NUL */
+
 struct rt_db_listener_s {
   char *conninfo;
-  char *channel;
+  char *channel; /* comma-separated channels */
   rt_db_listen_cb cb;
   void *arg;
   uv_thread_t thread;
@@ -54,20 +56,25 @@ static int drain_wake(rt_db_listener_t *l) {
  * says ReadyForQuery), so once sync n is answered, anything committed before sync n was
  * sent has been heard. */
 static int listen_once(rt_db_listener_t *l, PGconn *conn) {
-  char *quoted = PQescapeIdentifier(conn, l->channel, strlen(l->channel));
-  if (!quoted)
-    return 0;
-  char sql[256];
-  snprintf(sql, sizeof(sql), "LISTEN %s", quoted);
-  PQfreemem(quoted);
-  PGresult *r = PQexec(conn, sql);
-  int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  PQclear(r);
-  if (!ok) {
-    rt_log_warn("db: LISTEN %s failed: %s", l->channel, PQerrorMessage(conn));
-    return 0;
+  const char *c = l->channel;
+  while (*c) {
+    size_t len = strcspn(c, ",");
+    char *quoted = PQescapeIdentifier(conn, c, len);
+    if (!quoted)
+      return 0;
+    char sql[256];
+    snprintf(sql, sizeof(sql), "LISTEN %s", quoted);
+    PQfreemem(quoted);
+    PGresult *r = PQexec(conn, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+      rt_log_warn("db: LISTEN %.*s failed: %s", (int)len, c, PQerrorMessage(conn));
+      return 0;
+    }
+    c += len + (c[len] == ',');
   }
-  l->cb(RT_DB_LISTEN_UP, l->arg);
+  l->cb(RT_DB_LISTEN_UP, NULL, l->arg);
   int in_flight = 0;
   for (;;) {
     if (!in_flight && atomic_exchange(&l->sync_wanted, 0)) {
@@ -97,7 +104,7 @@ static int listen_once(rt_db_listener_t *l, PGconn *conn) {
       return 0;
     int synced = 0;
     while (in_flight && !PQisBusy(conn)) {
-      r = PQgetResult(conn);
+      PGresult *r = PQgetResult(conn);
       if (!r) {
         in_flight = 0;
         synced = 1;
@@ -105,17 +112,20 @@ static int listen_once(rt_db_listener_t *l, PGconn *conn) {
       }
       PQclear(r);
     }
+    /* One callback per channel and batch: a write's notices (one per table group) empty a
+     * cache once, not once each. */
     PGnotify *note;
-    int any = 0;
+    char last[NAMEDATALEN_MAX] = "";
     while ((note = PQnotifies(conn)) != NULL) {
-      any = 1;
+      if (strcmp(last, note->relname) != 0) {
+        snprintf(last, sizeof(last), "%s", note->relname);
+        l->cb(RT_DB_LISTEN_NOTIFY, last, l->arg);
+      }
       PQfreemem(note);
     }
-    if (any)
-      l->cb(RT_DB_LISTEN_NOTIFY, l->arg);
     if (synced) {
       atomic_store(&l->done, atomic_load(&l->started));
-      l->cb(RT_DB_LISTEN_SYNCED, l->arg);
+      l->cb(RT_DB_LISTEN_SYNCED, NULL, l->arg);
     }
     if (PQstatus(conn) != CONNECTION_OK)
       return 0;
@@ -137,16 +147,16 @@ static void listener_main(void *arg) {
     PQfinish(conn);
     /* Syncs asked for meanwhile count as answered: whoever waits on them learns that the
      * listener is down (RT_DB_LISTEN_DOWN first) and trusts nothing cached. */
-    l->cb(RT_DB_LISTEN_DOWN, l->arg);
+    l->cb(RT_DB_LISTEN_DOWN, NULL, l->arg);
     atomic_store(&l->done, atomic_load(&l->started));
-    l->cb(RT_DB_LISTEN_SYNCED, l->arg);
+    l->cb(RT_DB_LISTEN_SYNCED, NULL, l->arg);
     if (stopping || stop_requested(l, backoff))
       return;
     backoff = backoff < 5000 ? backoff * 2 : 5000;
   }
 }
 
-int rt_db_listener_start(const char *conninfo, const char *channel, rt_db_listen_cb cb, void *arg,
+int rt_db_listener_start(const char *conninfo, const char *channels, rt_db_listen_cb cb, void *arg,
                          rt_db_listener_t **out) {
   rt_db_listener_t *l = calloc(1, sizeof(*l));
   if (!l)
@@ -156,7 +166,7 @@ int rt_db_listener_start(const char *conninfo, const char *channel, rt_db_listen
   atomic_init(&l->started, 0);
   atomic_init(&l->done, 0);
   l->conninfo = strdup(conninfo);
-  l->channel = strdup(channel);
+  l->channel = strdup(channels);
   l->cb = cb;
   l->arg = arg;
   int rc = RT_ENOMEM;

@@ -31,6 +31,7 @@
 #define DEFAULT_RECONNECT_MIN_MS 100
 #define DEFAULT_RECONNECT_MAX_MS 5000
 #define MAX_TIMEOUT_MS (24ull * 3600 * 1000)
+#define DEFAULT_READ_MAX_LAG_MS 5000
 #define MAX_RESOLVED_ADDRS 8
 #define MAX_CONNINFO_PARAMS 64
 
@@ -75,6 +76,7 @@ typedef struct db_waiter_s {
   rt_db_acquire_cb cb;
   void *data;
   uint64_t deadline; /* uv_now() time */
+  int fallback;      /* a replica's waiter that the primary serves if the replica cannot */
 } db_waiter_t;
 
 typedef enum db_pool_phase {
@@ -117,6 +119,13 @@ struct rt_db_pool_s {
   atomic_ulong queries, query_errors, reconnects, rejected_busy, rejected_unavailable,
       acquire_timeouts;
 
+  /* A read replica (rt_db_options_t.read_conninfo): the primary owns its replica's pool and
+   * the route that probes both; the replica's pool points back at its primary. */
+  rt_db_pool_t *replica;
+  rt_db_pool_t *primary;
+  rt__db_route_t *route;
+  atomic_long read_lag_ms; /* the route's last measure, -1 unknown; for the metrics */
+
   rt_db_pool_t *next; /* registry list, under registry_lock */
 };
 
@@ -130,6 +139,7 @@ static void conn_start(rt_db_conn_t *c);
 static void conn_reset(rt_db_conn_t *c);
 static void pool_kick(rt_db_pool_t *p);
 static void pool_maybe_finish(rt_db_pool_t *p);
+static int waiter_fall_back(rt_db_pool_t *p, const struct db_waiter_s *w, int status);
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
@@ -180,6 +190,11 @@ static uint64_t query_deadline_ms(const rt_db_conn_t *c) {
   return st + margin;
 }
 
+/* Log lines say which pool a connection belongs to. */
+static const char *conn_name(const rt_db_conn_t *c) {
+  return c->pool->primary ? "db (read):" : "db:";
+}
+
 /* ---- socket watch ------------------------------------------------------------------ */
 
 static void on_watch_closed(uv_handle_t *h) {
@@ -208,7 +223,8 @@ static int conn_watch(rt_db_conn_t *c, int events, int force) {
   if (fd < 0)
     return RT_EIO;
   if (c->watch && c->watch->fd != fd) {
-    rt_log_debug("db: connection %d: libpq moved from socket %d to %d", c->index, c->watch->fd, fd);
+    rt_log_debug("%s connection %d: libpq moved from socket %d to %d", conn_name(c), c->index,
+                 c->watch->fd, fd);
     watch_close(c);
   }
   if (!c->watch) {
@@ -264,7 +280,7 @@ static void on_notice(void *arg, const char *message) {
   if (RT_LOG_DEBUG <= rt_log_threshold) {
     char line[512];
     rt__db_one_line(line, sizeof(line), message);
-    rt_log_debug("db: connection %d: server notice: %s", c->index, line);
+    rt_log_debug("%s connection %d: server notice: %s", conn_name(c), c->index, line);
   }
 }
 
@@ -288,12 +304,12 @@ static void conn_connected(rt_db_conn_t *c) {
   if (c->connects > 0 || c->failures > 0) {
     count(&p->reconnects);
     if (c->failures > 0)
-      rt_log_info("db: connection %d established after %u failed attempt(s)", c->index,
+      rt_log_info("%s connection %d established after %u failed attempt(s)", conn_name(c), c->index,
                   c->failures);
     else
-      rt_log_info("db: connection %d re-established", c->index);
+      rt_log_info("%s connection %d re-established", conn_name(c), c->index);
   } else {
-    rt_log_debug("db: connection %d established", c->index);
+    rt_log_debug("%s connection %d established", conn_name(c), c->index);
   }
   /* The server is back: the pool's other connections need not sit out their (possibly
    * long) backoff; bring them in shortly, jittered. */
@@ -501,29 +517,29 @@ static void conn_fail(rt_db_conn_t *c, int status, const char *why) {
     c->failures++;
     /* The first failure of a run is news; the retries of an outage are not. */
     if (c->failures == 1)
-      rt_log_warn("db: connection %d: connect failed: %s", c->index, line);
+      rt_log_warn("%s connection %d: connect failed: %s", conn_name(c), c->index, line);
     else
-      rt_log_debug("db: connection %d: connect failed (attempt %u): %s", c->index, c->failures,
-                   line);
+      rt_log_debug("%s connection %d: connect failed (attempt %u): %s", conn_name(c), c->index,
+                   c->failures, line);
     conn_teardown(c);
     conn_backoff(c);
     pool_kick(p);
     return;
   case RT__DB_IDLE:
   case RT__DB_RESETTING:
-    rt_log_warn("db: connection %d lost: %s", c->index, line);
+    rt_log_warn("%s connection %d lost: %s", conn_name(c), c->index, line);
     conn_teardown(c);
     conn_backoff(c);
     pool_kick(p);
     return;
   case RT__DB_ACQUIRED:
-    rt_log_warn("db: connection %d lost: %s", c->index, line);
+    rt_log_warn("%s connection %d lost: %s", conn_name(c), c->index, line);
     conn_teardown(c);
     set_state(c, RT__DB_BROKEN);
     pool_kick(p);
     return;
   case RT__DB_BUSY: {
-    rt_log_warn("db: connection %d lost with a query in flight: %s", c->index, line);
+    rt_log_warn("%s connection %d lost with a query in flight: %s", conn_name(c), c->index, line);
     rt_db_result_cb cb = c->cb;
     void *data = c->cb_data;
     c->cb = NULL;
@@ -811,7 +827,9 @@ static void on_wait_timer(uv_timer_t *t) {
   while (p->phase == POOL_OPEN && p->wcount > 0 && p->waiters[p->whead].deadline <= now) {
     db_waiter_t w = waiter_pop(p);
     count(&p->acquire_timeouts);
-    w.cb(RT_ETIMEDOUT, NULL, w.data);
+    int rc = waiter_fall_back(p, &w, RT_ETIMEDOUT);
+    if (rc)
+      w.cb(rc, NULL, w.data);
   }
   wait_timer_arm(p);
 }
@@ -839,7 +857,9 @@ static void on_dispatch(uv_idle_t *h) {
       /* Every connection is down or backing off: no point in waiting. */
       db_waiter_t w = waiter_pop(p);
       count(&p->rejected_unavailable);
-      w.cb(RT_EDB_UNAVAILABLE, NULL, w.data);
+      int rc = waiter_fall_back(p, &w, RT_EDB_UNAVAILABLE);
+      if (rc)
+        w.cb(rc, NULL, w.data);
       continue;
     }
     break;
@@ -884,7 +904,7 @@ static void on_pool_handle_closed(uv_handle_t *h) {
 
 static void pool_maybe_finish(rt_db_pool_t *p) {
   if (p->phase != POOL_CLOSING || p->open_watches > 0 || p->pending_reqs > 0 || p->leased > 0 ||
-      p->conns_closed < p->nconns)
+      p->conns_closed < p->nconns || p->route || p->replica)
     return;
   p->phase = POOL_FINISHING;
   uv_close((uv_handle_t *)&p->wait_timer, on_pool_handle_closed);
@@ -934,6 +954,18 @@ static void conn_shutdown(rt_db_conn_t *c) {
   }
 }
 
+static void on_route_closed(void *data) {
+  rt_db_pool_t *p = data;
+  p->route = NULL;
+  pool_maybe_finish(p);
+}
+
+static void on_replica_closed(void *data) {
+  rt_db_pool_t *p = data;
+  p->replica = NULL;
+  pool_maybe_finish(p);
+}
+
 void rt_db_pool_close(rt_db_pool_t *p, void (*cb)(void *data), void *data) {
   if (!p)
     return;
@@ -944,6 +976,11 @@ void rt_db_pool_close(rt_db_pool_t *p, void (*cb)(void *data), void *data) {
   p->phase = POOL_CLOSING;
   p->close_cb = cb;
   p->close_data = data;
+  /* The route first: its probe in flight then ends with the pools' RT_ESHUTDOWN. */
+  if (p->route)
+    rt__db_route_close(p->route, on_route_closed, p);
+  if (p->replica)
+    rt_db_pool_close(p->replica, on_replica_closed, p);
   uv_idle_stop(&p->dispatch);
   uv_timer_stop(&p->wait_timer);
   while (p->wcount > 0) {
@@ -1023,9 +1060,12 @@ static int pool_params(rt_db_pool_t *p, const char *conninfo) {
     rc = add_param(p, "application_name", "roundtable");
   if (!rc) {
     char options[1024];
-    int n = snprintf(options, sizeof(options), "%s%s-c statement_timeout=%llu",
+    /* A replica's sessions refuse writes: a write routed there by mistake fails (and is
+     * retried on the primary) instead of failing later in recovery. */
+    int n = snprintf(options, sizeof(options), "%s%s-c statement_timeout=%llu%s",
                      user_options ? user_options : "", user_options ? " " : "",
-                     (unsigned long long)p->opts.statement_timeout_ms);
+                     (unsigned long long)p->opts.statement_timeout_ms,
+                     p->primary ? " -c default_transaction_read_only=on" : "");
     rc = n < 0 || (size_t)n >= sizeof(options) ? RT_E2BIG : add_param(p, "options", options);
   }
   if (!rc) {
@@ -1045,17 +1085,19 @@ static int pool_params(rt_db_pool_t *p, const char *conninfo) {
   return rc;
 }
 
-int rt_db_pool_create(uv_loop_t *loop, const rt_db_options_t *opts, rt_db_pool_t **out) {
-  if (!loop || !opts || !opts->conninfo || !out)
-    return RT_EINVAL;
-  *out = NULL;
+/* One pool on conninfo; primary is NULL, or the pool this one is the read replica of. */
+static int pool_new(uv_loop_t *loop, const rt_db_options_t *opts, const char *conninfo,
+                    rt_db_pool_t *primary, rt_db_pool_t **out) {
   int rc = RT_ENOMEM;
   rt_db_pool_t *p = calloc(1, sizeof(*p));
   if (!p)
     return RT_ENOMEM;
   p->loop = loop;
+  p->primary = primary;
+  atomic_store(&p->read_lag_ms, -1);
   p->opts = *opts;
   p->opts.conninfo = NULL;
+  p->opts.read_conninfo = NULL;
   int size = opts->pool_size > 0 ? opts->pool_size : DEFAULT_POOL_SIZE;
   p->opts.pool_size = size > MAX_POOL_SIZE ? MAX_POOL_SIZE : size;
   int mw = opts->max_waiters > 0 ? opts->max_waiters : DEFAULT_MAX_WAITERS;
@@ -1071,7 +1113,7 @@ int rt_db_pool_create(uv_loop_t *loop, const rt_db_options_t *opts, rt_db_pool_t
   if (p->rng == 0)
     p->rng = 1;
 
-  rc = pool_params(p, opts->conninfo);
+  rc = pool_params(p, conninfo);
   if (rc)
     goto fail;
   rc = RT_ENOMEM;
@@ -1121,31 +1163,89 @@ fail:
   return rc;
 }
 
+int rt_db_pool_create(uv_loop_t *loop, const rt_db_options_t *opts, rt_db_pool_t **out) {
+  if (!loop || !opts || !opts->conninfo || !out)
+    return RT_EINVAL;
+  *out = NULL;
+  rt_db_pool_t *p = NULL;
+  int rc = pool_new(loop, opts, opts->conninfo, NULL, &p);
+  if (rc || !opts->read_conninfo || !*opts->read_conninfo) {
+    *out = p;
+    return rc;
+  }
+  rc = pool_new(loop, opts, opts->read_conninfo, p, &p->replica);
+  if (!rc) {
+    uint64_t lag = opt_ms(opts->read_max_lag_ms, DEFAULT_READ_MAX_LAG_MS);
+    rc = rt__db_route_create(loop, p, p->replica, lag, &p->route);
+  }
+  if (rc) { /* the pools have handles now: only closing frees them */
+    rt_db_pool_close(p, NULL, NULL);
+    return rc;
+  }
+  *out = p;
+  return 0;
+}
+
+rt_db_pool_t *rt_db_read_pool(rt_db_pool_t *p, uint64_t reader) {
+  if (!p || !p->route || p->phase != POOL_OPEN)
+    return p;
+  return rt__db_route_pick(p->route, reader);
+}
+
+const char *rt_db_read_state(const rt_db_pool_t *p) {
+  return p && p->route ? rt__db_route_state(p->route) : NULL;
+}
+
+void rt__db_pool_write_committed(rt_db_pool_t *p) {
+  if (p->route && p->phase == POOL_OPEN)
+    rt__db_route_kick(p->route);
+}
+
+void rt__db_pool_read_lag_set(rt_db_pool_t *p, long lag_ms) {
+  atomic_store_explicit(&p->read_lag_ms, lag_ms, memory_order_relaxed);
+}
+
 int rt_db_pool_connected(const rt_db_pool_t *p) { return p && pool_up(p); }
 
 /* ---- public: acquire, query, release ------------------------------------------------- */
 
-int rt_db_acquire(rt_db_pool_t *p, rt_db_acquire_cb cb, void *data) {
+/* A replica's waiter that the replica cannot serve (status) goes to the primary instead;
+ * 0 when it did, else the status for its callback. */
+static int waiter_fall_back(rt_db_pool_t *p, const db_waiter_t *w, int status) {
+  if (!w->fallback || !p->primary || status == RT_ESHUTDOWN)
+    return status;
+  int rc = rt_db_acquire(p->primary, w->cb, w->data);
+  if (rc == 0)
+    rt__db_route_count_fallback();
+  return rc;
+}
+
+static int pool_acquire(rt_db_pool_t *p, rt_db_acquire_cb cb, void *data, int fallback) {
   if (!p || !cb)
     return RT_EINVAL;
   if (p->phase != POOL_OPEN)
     return RT_ESHUTDOWN;
+  db_waiter_t w = {.cb = cb, .data = data, .fallback = fallback && p->primary};
   if (!pool_up(p) && !pool_connecting(p)) {
     count(&p->rejected_unavailable);
-    return RT_EDB_UNAVAILABLE;
+    return waiter_fall_back(p, &w, RT_EDB_UNAVAILABLE);
   }
   if (p->wcount >= p->wcap) {
     count(&p->rejected_busy);
-    return RT_EBUSY;
+    return waiter_fall_back(p, &w, RT_EBUSY);
   }
   int tail = (p->whead + p->wcount) % p->wcap;
-  p->waiters[tail] = (db_waiter_t){
-      .cb = cb, .data = data, .deadline = uv_now(p->loop) + p->opts.acquire_timeout_ms};
+  w.deadline = uv_now(p->loop) + p->opts.acquire_timeout_ms;
+  p->waiters[tail] = w;
   p->wcount++;
   waiting_gauge(p);
   wait_timer_arm(p);
   pool_kick(p);
   return 0;
+}
+
+int rt_db_acquire(rt_db_pool_t *p, rt_db_acquire_cb cb, void *data) {
+  return pool_acquire(p, cb, data, 1);
 }
 
 int rt_db_query(rt_db_conn_t *c, const char *sql, int nparams, const char *const *values,
@@ -1218,14 +1318,49 @@ typedef struct db_exec_s {
   rt_db_result_cb cb;
   void *data;
   rt_db_conn_t *conn;
+  int pinned; /* no fallback from a replica to its primary */
   char *sql;
   int nparams;
   const char **values; /* into the same allocation */
 } db_exec_t;
 
+static void exec_on_acquire(int status, rt_db_conn_t *conn, void *arg);
+
+/* Whether a statement that failed with status on from's connection goes to the primary: a
+ * read the replica failed (lost, conflicting with recovery, refusing it) is safe to run
+ * again. Not after a statement timeout, which the primary would most likely hit as well, nor
+ * while closing, nor for the route's own probes (pinned). */
+static int exec_can_fall_back(const db_exec_t *x, const rt_db_pool_t *from, int status) {
+  return status && !x->pinned && from->primary && status != RT_ETIMEDOUT && status != RT_ESHUTDOWN;
+}
+
+/* Sends x to the primary of from instead (the connection, if any, already released); 0, or
+ * the failure for x's callback. */
+static int exec_fall_back(db_exec_t *x, rt_db_pool_t *from) {
+  int rc = pool_acquire(from->primary, exec_on_acquire, x, 0);
+  if (rc == 0)
+    rt__db_route_count_fallback();
+  return rc;
+}
+
+static void exec_fail(db_exec_t *x, int status) {
+  rt_db_result_t res = {.pg = NULL, .message = rt_strerror(status), .sqlstate = ""};
+  x->cb(status, &res, x->data);
+  free(x);
+}
+
 static void exec_on_result(int status, const rt_db_result_t *res, void *arg) {
   db_exec_t *x = arg;
   rt_db_conn_t *c = x->conn;
+  rt_db_pool_t *p = c->pool;
+  if (exec_can_fall_back(x, p, status)) {
+    rt_db_release(c);
+    x->conn = NULL;
+    int rc = exec_fall_back(x, p);
+    if (rc)
+      exec_fail(x, rc);
+    return;
+  }
   x->cb(status, res, x->data);
   rt_db_release(c);
   free(x);
@@ -1238,15 +1373,20 @@ static void exec_on_acquire(int status, rt_db_conn_t *conn, void *arg) {
     status = rt_db_query(conn, x->sql, x->nparams, x->values, exec_on_result, x);
     if (status == 0)
       return;
+    rt_db_pool_t *p = conn->pool;
     rt_db_release(conn);
+    x->conn = NULL;
+    if (exec_can_fall_back(x, p, status)) {
+      status = exec_fall_back(x, p);
+      if (status == 0)
+        return;
+    }
   }
-  rt_db_result_t res = {.pg = NULL, .message = rt_strerror(status), .sqlstate = ""};
-  x->cb(status, &res, x->data);
-  free(x);
+  exec_fail(x, status);
 }
 
-int rt_db_exec(rt_db_pool_t *p, const char *sql, int nparams, const char *const *values,
-               rt_db_result_cb cb, void *data) {
+static int exec_start(rt_db_pool_t *p, int pinned, const char *sql, int nparams,
+                      const char *const *values, rt_db_result_cb cb, void *data) {
   if (!p || !sql || !cb || nparams < 0 || nparams > 65535 || (nparams > 0 && !values))
     return RT_EINVAL;
   /* One allocation: header, value pointers, then the strings. */
@@ -1260,6 +1400,7 @@ int rt_db_exec(rt_db_pool_t *p, const char *sql, int nparams, const char *const 
   x->cb = cb;
   x->data = data;
   x->conn = NULL;
+  x->pinned = pinned;
   x->nparams = nparams;
   x->values = (const char **)(void *)(x + 1);
   char *s = (char *)(x->values + nparams);
@@ -1277,10 +1418,21 @@ int rt_db_exec(rt_db_pool_t *p, const char *sql, int nparams, const char *const 
     x->values[i] = s;
     s += n;
   }
-  int rc = rt_db_acquire(p, exec_on_acquire, x);
+  /* A replica that cannot lease a connection hands the waiter to its primary. */
+  int rc = pool_acquire(p, exec_on_acquire, x, !pinned);
   if (rc)
     free(x);
   return rc;
+}
+
+int rt_db_exec(rt_db_pool_t *p, const char *sql, int nparams, const char *const *values,
+               rt_db_result_cb cb, void *data) {
+  return exec_start(p, 0, sql, nparams, values, cb, data);
+}
+
+int rt__db_exec_pinned(rt_db_pool_t *p, const char *sql, int nparams, const char *const *values,
+                       rt_db_result_cb cb, void *data) {
+  return exec_start(p, 1, sql, nparams, values, cb, data);
 }
 
 /* ---- metrics --------------------------------------------------------------------------- */
@@ -1289,8 +1441,19 @@ int rt_db_metrics_render(struct rt_buf_s *out) {
   long g[RT__DB_GAUGE_COUNT] = {0};
   long waiting = 0;
   unsigned long queries = 0, errors = 0, reconnects = 0, busy = 0, unavailable = 0, timeouts = 0;
+  long rg[RT__DB_GAUGE_COUNT] = {0}, lag = -1;
+  int replicas = 0;
   pthread_mutex_lock(&registry_lock);
   for (rt_db_pool_t *p = registry; p; p = p->next) {
+    if (p->primary) { /* a read replica's pool: its own gauges */
+      replicas++;
+      for (int i = 0; i < RT__DB_GAUGE_COUNT; i++)
+        rg[i] += atomic_load_explicit(&p->gauges[i], memory_order_relaxed);
+      continue;
+    }
+    long l = atomic_load_explicit(&p->read_lag_ms, memory_order_relaxed);
+    if (l > lag)
+      lag = l;
     for (int i = 0; i < RT__DB_GAUGE_COUNT; i++)
       g[i] += atomic_load_explicit(&p->gauges[i], memory_order_relaxed);
     waiting += atomic_load_explicit(&p->waiting, memory_order_relaxed);
@@ -1303,6 +1466,18 @@ int rt_db_metrics_render(struct rt_buf_s *out) {
   }
   pthread_mutex_unlock(&registry_lock);
   int rc = rt__db_tx_metrics_render(out);
+  if (!rc && replicas)
+    rc = rt_buf_printf(out,
+                       "# HELP roundtable_db_read_connections Read replica connections by state.\n"
+                       "# TYPE roundtable_db_read_connections gauge\n"
+                       "roundtable_db_read_connections{state=\"idle\"} %ld\n"
+                       "roundtable_db_read_connections{state=\"busy\"} %ld\n"
+                       "roundtable_db_read_connections{state=\"connecting\"} %ld\n"
+                       "roundtable_db_read_connections{state=\"down\"} %ld\n",
+                       rg[RT__DB_GAUGE_IDLE], rg[RT__DB_GAUGE_BUSY], rg[RT__DB_GAUGE_CONNECTING],
+                       rg[RT__DB_GAUGE_DOWN]);
+  if (!rc && replicas)
+    rc = rt__db_route_metrics_render(out, lag);
   if (rc)
     return rc;
   return rt_buf_printf(

@@ -33,6 +33,7 @@ struct rt_db_tx_s {
   int attempt;
   char *begin_sql; /* owned */
   char *actor;     /* owned; NULL: none */
+  uint64_t reader; /* the actor's read-your-writes key (route.c); 0: none */
   rt_db_tx_body_cb body;
   rt_db_tx_done_cb done;
   void *data;
@@ -108,6 +109,11 @@ static void tx_step(int status, const rt_db_result_t *res, void *arg) {
     tx->body(tx, tx->conn, tx->data);
     return;
   case TX_COMMIT:
+    /* Before done: the caller's next request then starts after the mark. */
+    if (tx->reader) {
+      rt__db_route_note_write(tx->reader);
+      rt__db_pool_write_committed(tx->pool);
+    }
     tx_finish(tx, 0, NULL);
     return;
   case TX_ACQUIRING:
@@ -141,6 +147,7 @@ int rt_db_tx_begin(rt_db_pool_t *pool, const char *begin_sql, const char *actor,
   tx->data = data;
   tx->begin_sql = strdup(begin_sql ? begin_sql : "BEGIN");
   tx->actor = actor ? strdup(actor) : NULL;
+  tx->reader = rt__db_actor_reader_key(actor);
   if (!tx->begin_sql || (actor && !tx->actor)) {
     tx_free(tx);
     return RT_ENOMEM;

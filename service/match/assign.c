@@ -17,7 +17,20 @@
  * Ties: among equal scores a need keeps its offers in an order of its own (a bijective mix of
  * the offer's index keyed by the need's id), not the same lowest indices for everyone. When many
  * postings are copies of one template, every need would otherwise keep the same few offers,
- * leave the rest unmatched, and send nearly every pair back through the certificate. */
+ * leave the rest unmatched, and send nearly every pair back through the certificate.
+ *
+ * The fairness floor (opts->fairness_floor) maximises the number of states served first, then
+ * the total, with the same flow and one more layer: a need's "stay unmatched" edge goes to a hub
+ * of its state, n --(cost 0)--> h_s, and a hub reaches T by two arcs: units_s - 1 units at cost
+ * 0 and the last unit at cost B, where units_s is what the state's needs may still take and B
+ * exceeds any total score. A state pays B exactly when none of its units is matched, so the
+ * minimum cost is -(total) + B x (states left out): fewest states left out first, then the
+ * best total. States already served (a standing partnership or an honoured lock) and states
+ * with no candidate pair get a hub without the B arc. The search also walks the hub's arcs back
+ * to the state's needs that stay unmatched (h --> n while n sends units to h), so the state's
+ * one paying unit can move to whichever of its needs can be matched. Potentials stay valid on
+ * every arc, offers' stay <= 0, and the certificate above holds unchanged: a pruned pair is
+ * still a need-offer arc checked against p(n) - p(o). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -76,6 +89,16 @@ typedef struct run_s {
   uint32_t *full, n_full;
   rt_match_proposal_t *locks;
   size_t n_locks;
+  /* states: the participants of the open needs (for the stats, and the floor's hubs) */
+  uint32_t S;
+  uint32_t *st;      /* need -> state; UINT32_MAX when the need is not open */
+  uint8_t *s_served; /* served before the optimisation: already, or by an honoured lock */
+  /* the fairness floor: nodes N + M + s are the states' hubs */
+  int64_t bonus;            /* B: more than any total score */
+  int64_t *cheap;           /* per state: units its hub still takes at cost 0 */
+  uint8_t *dear;            /* per state: the hub's cost-B unit is still free */
+  uint32_t *dflow;          /* per need: units it sends to its hub (stays unmatched) */
+  uint32_t *sstart, *sneed; /* per state: its needs that have candidate pairs */
   /* progress */
   double last_progress;
   rt_match_stats_t *stats;
@@ -225,6 +248,7 @@ static int place_locks(run_t *r, rt_match_result_t *out) {
     if (--r->oleft[l->o] == 0)
       r->full[r->n_full++] = l->o;
     r->lock_start[l->n + 2]++;
+    r->s_served[r->st[l->n]] = 1;
     rt_match_proposal_t *p = &r->locks[r->n_locks++];
     *p = (rt_match_proposal_t){.need = inst->need_ext[l->n],
                                .offer = inst->offer_ext[l->o],
@@ -468,7 +492,7 @@ static int heap_push(run_t *r, size_t *len, int64_t d, uint32_t v) {
   return 0;
 }
 
-static heap_item_t heap_pop(run_t *r, size_t *len) {
+RT__INLINE heap_item_t heap_pop(run_t *r, size_t *len) {
   heap_item_t *h = r->heap, top = h[0], x = h[--(*len)];
   size_t i = 0, n = *len;
   for (;;) {
@@ -521,32 +545,80 @@ static int relax(run_t *r, size_t *hl, uint32_t g, uint32_t u, int64_t du, int32
   return heap_push(r, hl, du, u);
 }
 
+/* Starts a search from need n0: a new generation (*g) with n0 in the heap at distance 0. */
+RT__INLINE int search_start(run_t *r, uint32_t n0, size_t *hl, uint32_t *g) {
+  *g = ++r->cur_gen;
+  r->dist[n0] = 0;
+  r->gen[n0] = *g;
+  r->pred[n0] = -1;
+  return heap_push(r, hl, 0, n0);
+}
+
+/* Settles the nearest node still in the heap if it is nearer than bound: 1 with *v (marked
+ * scanned, recorded), or 0 when there is none. */
+RT__INLINE int search_next(run_t *r, size_t *hl, uint32_t g, int64_t bound, size_t *ns,
+                           uint32_t *v) {
+  while (*hl) {
+    heap_item_t it = heap_pop(r, hl);
+    if (it.d != r->dist[it.v] || r->gen[it.v] != g)
+      continue;
+    if (it.d >= bound)
+      return 0;
+    r->gen[it.v] = g | SCANNED;
+    r->scanned[(*ns)++] = it.v;
+    *v = it.v;
+    return 1;
+  }
+  return 0;
+}
+
+/* Relaxes the unused edges of need v, settled at distance d. An offer with room ends a path as
+ * soon as it is reached: its edge to T costs p(o) = 0, and every node still to pop is at least
+ * as far, so the search stops at the first free offer instead of popping every equally near
+ * node first (which, when many scores tie, is most of the graph); *best and *via take it when
+ * it is nearer than *best. */
+RT__INLINE int relax_need(run_t *r, size_t *hl, uint32_t g, uint32_t v, int64_t d, int64_t *best,
+                          uint32_t *via) {
+  for (uint32_t e = r->estart[v]; e < r->estart[v + 1]; e++) {
+    if (r->used[e])
+      continue;
+    uint32_t u = r->N + r->eo[e];
+    int64_t du = d + r->p[v] - r->p[u] - r->es[e];
+    int rc = relax(r, hl, g, u, du, (int32_t)e);
+    if (rc < 0)
+      return rc;
+    if (r->ofree[r->eo[e]] > 0 && du + r->p[u] < *best) {
+      *best = du + r->p[u];
+      *via = u;
+    }
+  }
+  return 0;
+}
+
+/* Potentials after a search that found T at distance D: p += dist - D on the scanned nodes
+ * keeps every reduced cost non-negative. */
+RT__INLINE void search_settle(run_t *r, size_t ns, int64_t D) {
+  for (size_t i = 0; i < ns; i++) {
+    uint32_t v = r->scanned[i];
+    r->p[v] += r->dist[v] - D;
+  }
+}
+
 /* One shortest path from need n0 to T; augments along it unless it is n0's own "stay
  * unmatched" edge. Returns 1 when it augmented, 0 when n0 is done, or an error. */
 static int augment_from(run_t *r, uint32_t n0) {
   const uint32_t N = r->N;
   const int64_t INF = INT64_MAX / 4;
-  uint32_t g = ++r->cur_gen;
+  uint32_t g, v;
   size_t hl = 0, ns = 0;
   int64_t bestT = INF;
   int32_t predT = -1; /* >= 0: via offer (node index); encoded below */
   bool predT_dummy = false;
-  r->dist[n0] = 0;
-  r->gen[n0] = g;
-  r->pred[n0] = -1;
-  int rc = heap_push(r, &hl, 0, n0);
+  int rc = search_start(r, n0, &hl, &g);
   if (rc < 0)
     return rc;
-  while (hl) {
-    heap_item_t it = heap_pop(r, &hl);
-    uint32_t v = it.v;
-    if (it.d != r->dist[v] || r->gen[v] != g)
-      continue;
-    if (it.d >= bestT)
-      break;
-    r->gen[v] = g | SCANNED;
-    r->scanned[ns++] = v;
-    int64_t d = it.d;
+  while (search_next(r, &hl, g, bestT, &ns, &v)) {
+    int64_t d = r->dist[v];
     if (v < N) {
       int64_t nd = d + r->p[v]; /* stay unmatched: reduced cost p(n) - p(T), p(T) = 0 */
       if (nd < bestT) {
@@ -554,22 +626,12 @@ static int augment_from(run_t *r, uint32_t n0) {
         predT = (int32_t)v;
         predT_dummy = true;
       }
-      for (uint32_t e = r->estart[v]; e < r->estart[v + 1]; e++) {
-        if (r->used[e])
-          continue;
-        uint32_t u = N + r->eo[e];
-        int64_t du = d + r->p[v] - r->p[u] - r->es[e];
-        if ((rc = relax(r, &hl, g, u, du, (int32_t)e)) < 0)
-          return rc;
-        /* An offer with room ends a path as soon as it is reached: its edge to T costs
-         * p(u) = 0, and every node still to pop is at least as far, so the search stops at
-         * the first free offer instead of popping every equally near node first (which, when
-         * many scores tie, is most of the graph). */
-        if (r->ofree[r->eo[e]] > 0 && du + r->p[u] < bestT) {
-          bestT = du + r->p[u];
-          predT = (int32_t)u;
-          predT_dummy = false;
-        }
+      uint32_t via = UINT32_MAX;
+      if ((rc = relax_need(r, &hl, g, v, d, &bestT, &via)) < 0)
+        return rc;
+      if (via != UINT32_MAX) {
+        predT = (int32_t)via;
+        predT_dummy = false;
       }
     } else {
       uint32_t o = v - N;
@@ -589,11 +651,7 @@ static int augment_from(run_t *r, uint32_t n0) {
       }
     }
   }
-  /* potentials: p += dist - D on scanned nodes keeps every reduced cost non-negative */
-  for (size_t i = 0; i < ns; i++) {
-    uint32_t v = r->scanned[i];
-    r->p[v] += r->dist[v] - bestT;
-  }
+  search_settle(r, ns, bestT);
   if (predT_dummy && (uint32_t)predT == n0)
     return 0;
   uint32_t x = (uint32_t)predT;
@@ -617,10 +675,206 @@ static int augment_from(run_t *r, uint32_t n0) {
   return 1;
 }
 
+/* ---- the fairness floor ---- */
+
+/* Need -> state and the states served before the optimisation, for every run (the stats count
+ * states either way): O(needs). */
+static int map_states(run_t *r) {
+  const rt_match_instance_t *inst = r->inst;
+  uint32_t P = 0;
+  for (uint32_t n = 0; n < r->N; n++)
+    if (inst->n.open[n] && inst->n.part[n] >= P)
+      P = inst->n.part[n] + 1;
+  uint32_t *map = ralloc(r, (size_t)P + 1, sizeof(uint32_t));
+  r->st = ralloc(r, (size_t)r->N + 1, sizeof(uint32_t));
+  r->s_served = ralloc(r, (size_t)r->N + 1, 1);
+  if (!map || !r->st || !r->s_served)
+    return RT_ENOMEM;
+  memset(map, 0xFF, ((size_t)P + 1) * sizeof(uint32_t));
+  memset(r->s_served, 0, (size_t)r->N + 1);
+  for (uint32_t n = 0; n < r->N; n++) {
+    r->st[n] = UINT32_MAX;
+    if (!inst->n.open[n])
+      continue;
+    uint32_t *s = &map[inst->n.part[n]];
+    if (*s == UINT32_MAX)
+      *s = r->S++;
+    r->st[n] = *s;
+    r->s_served[*s] |= inst->n.served[n];
+  }
+  return 0;
+}
+
+/* B: one more than the largest total score any assignment can reach (each need's partners
+ * left, or its feasible pairs if fewer, times the largest score; and no more than the offers'
+ * room). RT_E2BIG past 2^26 possible matches, where B x the states could near int64's range. */
+static int floor_bonus(run_t *r) {
+  uint64_t k = 0, room = 0;
+  for (uint32_t n = 0; n < r->N; n++)
+    k += r->nleft[n] < r->deg_full[n] ? r->nleft[n] : r->deg_full[n];
+  for (uint32_t o = 0; o < r->M; o++)
+    room += r->oleft[o];
+  k = k < room ? k : room;
+  if (k > (1u << 26))
+    return RT_E2BIG;
+  r->bonus = (int64_t)(k + 1) * RT_MATCH_SCORE_ONE;
+  return 0;
+}
+
+/* Sets up this round's hubs: which states can be left out (not served yet, candidate pairs),
+ * their units, and their needs with candidate pairs (for the hub's arcs back). */
+static int floor_hubs(run_t *r) {
+  uint32_t N = r->N, S = r->S, H = N + r->M;
+  if (!r->cheap) {
+    r->cheap = ralloc(r, (size_t)S + 1, sizeof(int64_t));
+    r->dear = ralloc(r, (size_t)S + 1, 1);
+    r->dflow = ralloc(r, (size_t)N + 1, sizeof(uint32_t));
+    r->sstart = ralloc(r, (size_t)S + 2, sizeof(uint32_t));
+    r->sneed = ralloc(r, (size_t)N + 1, sizeof(uint32_t));
+    if (!r->cheap || !r->dear || !r->dflow || !r->sstart || !r->sneed)
+      return RT_ENOMEM;
+  }
+  memset(r->cheap, 0, ((size_t)S + 1) * sizeof(int64_t));
+  memset(r->sstart, 0, ((size_t)S + 2) * sizeof(uint32_t));
+  for (uint32_t n = 0; n < N; n++) {
+    r->dflow[n] = 0;
+    if (r->estart[n] == r->estart[n + 1] || !r->nsup[n])
+      continue;
+    r->cheap[r->st[n]] += r->nsup[n];
+    r->sstart[r->st[n] + 2]++;
+  }
+  for (uint32_t s = 0; s < S; s++) {
+    r->sstart[s + 2] += r->sstart[s + 1];
+    r->dear[s] = !r->s_served[s] && r->cheap[s] > 0;
+    r->cheap[s] = r->dear[s] ? r->cheap[s] - 1 : INT64_MAX / 4;
+    r->p[H + s] = 0;
+  }
+  for (uint32_t n = 0; n < N; n++)
+    if (r->estart[n] < r->estart[n + 1] && r->nsup[n])
+      r->sneed[r->sstart[r->st[n] + 1]++] = n;
+  return 0;
+}
+
+/* A path's end at T: an offer with room, or a hub at cost 0 or at cost B. */
+typedef enum { TO_OFFER, TO_HUB, TO_HUB_DEAR } exit_t;
+
+typedef struct best_s {
+  int64_t d;
+  uint32_t via;
+  exit_t how;
+} best_t;
+
+static void hub_exit(const run_t *r, uint32_t h, int64_t dh, best_t *b) {
+  uint32_t s = h - r->N - r->M;
+  if (r->cheap[s] > 0 && dh + r->p[h] < b->d)
+    *b = (best_t){dh + r->p[h], h, TO_HUB};
+  if (r->dear[s] && dh + r->bonus + r->p[h] < b->d)
+    *b = (best_t){dh + r->bonus + r->p[h], h, TO_HUB_DEAR};
+}
+
+/* One shortest path from need n0 to T over needs, offers and hubs, augmented; a path that only
+ * sends n0's units to its own hub at cost 0 takes all of them that fit at once. */
+static int floor_augment(run_t *r, uint32_t n0) {
+  const uint32_t N = r->N, H = N + r->M;
+  uint32_t g, v;
+  size_t hl = 0, ns = 0;
+  best_t b = {INT64_MAX / 4, 0, TO_OFFER};
+  int rc = search_start(r, n0, &hl, &g);
+  if (rc < 0)
+    return rc;
+  while (search_next(r, &hl, g, b.d, &ns, &v)) {
+    int64_t d = r->dist[v];
+    if (v < N) {
+      uint32_t via = UINT32_MAX;
+      if ((rc = relax_need(r, &hl, g, v, d, &b.d, &via)) < 0)
+        return rc;
+      if (via != UINT32_MAX)
+        b.via = via, b.how = TO_OFFER;
+      uint32_t h = H + r->st[v];
+      int64_t dh = d + r->p[v] - r->p[h];
+      if ((rc = relax(r, &hl, g, h, dh, (int32_t)v)) < 0)
+        return rc;
+      hub_exit(r, h, dh, &b);
+    } else if (v < H) {
+      if (r->ofree[v - N] > 0 && d + r->p[v] < b.d)
+        b = (best_t){d + r->p[v], v, TO_OFFER};
+      for (int32_t e = r->ohead[v - N]; e >= 0; e = r->nxt[e]) {
+        uint32_t u = r->en[e];
+        if ((rc = relax(r, &hl, g, u, d + r->es[e] + r->p[v] - r->p[u], e)) < 0)
+          return rc;
+      }
+    } else {
+      hub_exit(r, v, d, &b);
+      uint32_t s = v - H;
+      for (uint32_t k = r->sstart[s]; k < r->sstart[s + 1]; k++) {
+        uint32_t u = r->sneed[k]; /* back along an unmatched unit's arc: u is matched instead */
+        if (r->dflow[u] && (rc = relax(r, &hl, g, u, d + r->p[v] - r->p[u], -2)) < 0)
+          return rc;
+      }
+    }
+  }
+  if (b.d >= INT64_MAX / 4) /* cannot happen: a hub always has room for its state's units */
+    return RT_EINVAL;
+  search_settle(r, ns, b.d);
+  uint32_t k = 1, x = b.via;
+  if (b.how == TO_OFFER) {
+    r->ofree[x - N]--;
+  } else if (b.how == TO_HUB_DEAR) {
+    r->dear[x - H] = 0;
+  } else {
+    if (r->pred[x] == (int32_t)n0) /* n0 straight to its hub: its other units follow */
+      k = r->cheap[x - H] < r->nsup[n0] ? (uint32_t)r->cheap[x - H] : r->nsup[n0];
+    r->cheap[x - H] -= k;
+  }
+  bool matched = b.how == TO_OFFER || r->pred[x] != (int32_t)n0;
+  for (;;) {
+    if (x >= H) { /* a hub, reached from a need that sends a unit to it */
+      x = (uint32_t)r->pred[x];
+      r->dflow[x] += k;
+    } else if (x >= N) { /* an offer, reached over a forward edge */
+      uint32_t e = (uint32_t)r->pred[x];
+      use_edge(r, e);
+      x = r->en[e];
+    } else if (x == n0) {
+      break;
+    } else if (r->pred[x] == -2) { /* a need that stayed unmatched, reached from its hub */
+      r->dflow[x]--;
+      x = H + r->st[x];
+    } else { /* a need, reached over its used edge backwards */
+      uint32_t e = (uint32_t)r->pred[x];
+      unuse_edge(r, e);
+      x = N + r->eo[e];
+    }
+  }
+  r->nsup[n0] -= k;
+  r->stats->augmentations += matched;
+  return 0;
+}
+
+/* The floor's solve on this round's graph (built): every unit of every need with candidate
+ * pairs is routed, matched or to its hub. */
+static int floor_solve(run_t *r) {
+  int rc = floor_hubs(r);
+  if (rc < 0)
+    return rc;
+  memset(r->gen, 0, ((size_t)r->N + r->M + r->S) * sizeof(uint32_t));
+  r->cur_gen = 0;
+  for (uint32_t n = 0; n < r->N; n++) {
+    while (r->nsup[n] > 0 && r->estart[n] < r->estart[n + 1])
+      if ((rc = floor_augment(r, n)) < 0)
+        return rc;
+    if ((n & 255) == 255 && (rc = progress(r, 0.5 + 0.4 * (n + 1) / r->N)) < 0)
+      return rc;
+  }
+  return 0;
+}
+
 static int solve(run_t *r) {
   int rc = build_graph(r);
   if (rc < 0)
     return rc;
+  if (r->opts->fairness_floor)
+    return floor_solve(r);
   uint32_t *gen = r->gen;
   memset(gen, 0, ((size_t)r->N + r->M) * sizeof(uint32_t));
   r->cur_gen = 0;
@@ -724,6 +978,11 @@ static int cmp_proposal(const void *a, const void *b) {
 static int emit(run_t *r, rt_match_result_t *out) {
   const rt_match_instance_t *inst = r->inst;
   size_t E = r->estart[r->N], k = r->n_locks;
+  /* the states: 1 served before, 2 a feasible pair with room, 4 a proposal */
+  uint8_t *mark = ralloc(r, (size_t)r->S + 1, 1);
+  if (!mark)
+    return RT_ENOMEM;
+  memcpy(mark, r->s_served, r->S);
   for (size_t e = 0; e < E; e++)
     k += r->used[e];
   out->proposals = malloc((k ? k : 1) * sizeof(rt_match_proposal_t));
@@ -748,9 +1007,18 @@ static int emit(run_t *r, rt_match_result_t *out) {
     p->score = (double)r->es[e] / RT_MATCH_SCORE_ONE;
     p->locked = false;
     total += r->es[e];
+    mark[r->st[n]] |= 4;
   }
   qsort(out->proposals, k, sizeof(rt_match_proposal_t), cmp_proposal);
   out->n_proposals = k;
+  for (uint32_t n = 0; n < r->N; n++)
+    if (r->deg_full[n])
+      mark[r->st[n]] |= 2;
+  out->stats.states = r->S;
+  for (uint32_t s = 0; s < r->S; s++) {
+    out->stats.states_servable += mark[s] != 0;
+    out->stats.states_served += (mark[s] & 5) != 0;
+  }
   out->stats.matches = k;
   out->stats.total_score_q = total;
   out->stats.total_score = (double)total / RT_MATCH_SCORE_ONE;
@@ -784,7 +1052,7 @@ int rt_match_assign(const rt_match_instance_t *inst, const rt_match_weights_t *w
     r.t0++; /* ceil: a pair qualifies when score_q / 2^30 >= min_score */
   out->stats.needs = r.N;
   out->stats.offers = r.M;
-  size_t nodes = (size_t)r.N + r.M + 1;
+  size_t nodes = (size_t)r.N + r.M + 1 + (opts->fairness_floor ? r.N : 0); /* + the hubs */
   int rc = RT_ENOMEM;
   r.ohead = ralloc(&r, r.M + 1, sizeof(int32_t));
   r.ofree = ralloc(&r, r.M + 1, sizeof(uint32_t));
@@ -801,9 +1069,13 @@ int rt_match_assign(const rt_match_instance_t *inst, const rt_match_weights_t *w
     goto fail;
   memcpy(r.nleft, inst->n.left, r.N * sizeof(uint32_t));
   memcpy(r.oleft, inst->o.left, r.M * sizeof(uint32_t));
+  if ((rc = map_states(&r)) < 0)
+    goto fail;
   if (opts->n_locked && (rc = place_locks(&r, out)) < 0)
     goto fail;
   if ((rc = progress(&r, 0)) < 0 || (rc = scan(&r)) < 0)
+    goto fail;
+  if (opts->fairness_floor && (rc = floor_bonus(&r)) < 0)
     goto fail;
   double t = now_ms();
   out->stats.scan_ms = t - t_start;

@@ -320,6 +320,7 @@ static int alloc_needs(rt_match_instance_t *inst) {
   ALLOC(budget, float)
   ALLOC(left, uint32_t)
   ALLOC(fair_q, uint32_t)
+  ALLOC(served, uint8_t)
   if (!(s->mh = zalloc(a, n, RT__MH_K)))
     return RT_ENOMEM;
   return 0;
@@ -496,6 +497,7 @@ static int encode(build_t *b) {
     ns->budget[i] = cents_to_usd(src->budget_cents);
     ns->left[i] = src->max_partners > n_agreed[i] ? src->max_partners - n_agreed[i] : 0;
     ns->fair_q[i] = fairness_q(src->state_partnerships);
+    ns->served[i] = src->state_served;
     const char *texts[2] = {src->title, src->description};
     uint8_t sig[RT__MH_K];
     rt__text_signature(&b->text, texts, 2, false, sig);

@@ -55,6 +55,7 @@ typedef struct rt__need_soa_s {
   float *budget;  /* US dollars; negative when none */
   uint32_t *left; /* partners left */
   uint32_t *fair_q;
+  uint8_t *served; /* the state already holds a partnership (the fairness floor) */
   uint8_t
       *mh; /* RT__MH_K rows of n_pad slots: slot-major, so a slot of many postings is one load */
 } rt__need_soa_t;

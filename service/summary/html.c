@@ -256,6 +256,20 @@ static int totals(rt_buf_t *b, const rt_summary_t *s) {
   return rt_buf_puts(b, "</section>");
 }
 
+static int delivery(rt_buf_t *b, const rt_summary_t *s) {
+  rt_summary_lang_t lang = s->lang;
+  TRY(heading(b, "delivery", L_SEC_DELIVERY, lang));
+  TRY(thead(b, lang, 2, (rt_summary_label_t[]){L_STATUS, L_COUNT}, "lr"));
+  rt_status_row_t dr[RT_DELIVERY_ROWS];
+  rt__delivery_rows(s, dr);
+  for (int i = 0; i < RT_DELIVERY_ROWS; i++) {
+    char n[32];
+    NUM(n, dr[i].count);
+    TRY(trow(b, dr[i].status, 2, (const char *[]){rt__status_label(dr[i].status, lang), n}, "lr"));
+  }
+  return rt_buf_puts(b, "</tbody></table></section>");
+}
+
 static int themes(rt_buf_t *b, const rt_summary_t *s) {
   rt_summary_lang_t lang = s->lang;
   TRY(heading(b, "themes", L_SEC_THEMES, lang));
@@ -375,6 +389,7 @@ int rt__render_html(const rt_summary_t *s, rt_buf_t *b) {
   TRY(head(b, s));
   TRY(rt_buf_puts(b, "<main>"));
   TRY(totals(b, s));
+  TRY(delivery(b, s));
   TRY(themes(b, s));
   TRY(regions(b, s));
   TRY(top(b, s));

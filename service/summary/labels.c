@@ -21,6 +21,7 @@ static const pair_t labels[L_LABELS] = {
     [L_SEC_THEMES] = {"Needs and offers by theme", "按主题统计的需求和供给"},
     [L_SEC_REGIONS] = {"Needs by regional group", "按区域组统计的需求"},
     [L_SEC_PARTNERSHIPS] = {"Partnerships by status", "按状态统计的伙伴关系"},
+    [L_SEC_DELIVERY] = {"Follow-up of agreed partnerships", "已达成伙伴关系的落实情况"},
     [L_SEC_TOP] = {"Strongest partnerships", "最强伙伴关系"},
     [L_SEC_UNMET] = {"Unmet needs and why", "尚未满足的需求及原因"},
     [L_SEC_UNUSED] = {"Offers with unused capacity", "尚有余量的供给"},
@@ -115,11 +116,19 @@ static const char *lookup(const keyed_t *table, size_t n, const char *key, rt_su
 
 const char *rt__status_label(const char *status, rt_summary_lang_t lang) {
   static const keyed_t statuses[] = {
-      {"planned", {"planned", "计划中"}},     {"open", {"open", "开放"}},
-      {"closed", {"closed", "已关闭"}},       {"proposed", {"proposed", "已提议"}},
-      {"agreed", {"agreed", "已达成"}},       {"completed", {"completed", "已完成"}},
-      {"declined", {"declined", "已拒绝"}},   {"matched", {"matched", "已匹配"}},
+      {"planned", {"planned", "计划中"}},
+      {"open", {"open", "开放"}},
+      {"closed", {"closed", "已关闭"}},
+      {"proposed", {"proposed", "已提议"}},
+      {"agreed", {"agreed", "已达成"}},
+      {"completed", {"completed", "已完成"}},
+      {"declined", {"declined", "已拒绝"}},
+      {"matched", {"matched", "已匹配"}},
       {"fulfilled", {"fulfilled", "已满足"}},
+      {"delivered", {"delivered", "已落实"}},
+      {"partly_delivered", {"partly delivered", "部分落实"}},
+      {"abandoned", {"abandoned", "已放弃"}},
+      {"awaiting_follow_up", {"awaiting follow-up", "待跟进"}},
   };
   return lookup(statuses, COUNT(statuses), status, lang);
 }

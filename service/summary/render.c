@@ -35,6 +35,14 @@ void rt__status_rows(const rt_summary_t *s, rt_status_row_t rows[RT_STATUS_ROWS]
   rows[3] = (rt_status_row_t){"declined", t->matches_declined};
 }
 
+void rt__delivery_rows(const rt_summary_t *s, rt_status_row_t rows[RT_DELIVERY_ROWS]) {
+  const rt_summary_delivery_t *d = &s->delivery;
+  rows[0] = (rt_status_row_t){"delivered", d->delivered};
+  rows[1] = (rt_status_row_t){"partly_delivered", d->partly_delivered};
+  rows[2] = (rt_status_row_t){"abandoned", d->abandoned};
+  rows[3] = (rt_status_row_t){"awaiting_follow_up", d->awaiting};
+}
+
 /* ---- JSON ---- */
 
 static int jkey(rt_buf_t *b, int *first, const char *key) {
@@ -145,6 +153,12 @@ int rt__render_json(const rt_summary_t *s, rt_buf_t *b) {
   f = 1;
   for (int i = 0; i < RT_STATUS_ROWS; i++)
     TRY(jint(b, &f, st[i].status, st[i].count));
+  TRY(rt_buf_puts(b, "},\"delivery\":{"));
+  rt_status_row_t dr[RT_DELIVERY_ROWS];
+  rt__delivery_rows(s, dr);
+  f = 1;
+  for (int i = 0; i < RT_DELIVERY_ROWS; i++)
+    TRY(jint(b, &f, dr[i].status, dr[i].count));
   TRY(rt_buf_puts(b, "},\"unmet_needs\":["));
   for (size_t i = 0; i < s->n_unmet; i++) {
     const rt_summary_unmet_t *u = &s->unmet[i];
@@ -223,6 +237,19 @@ static int md_heading(rt_buf_t *b, rt_summary_label_t l, rt_summary_lang_t lang)
   TRY(rt_buf_puts(b, "\n## "));
   TRY(rt__esc_md(b, rt__label(l, lang)));
   return rt_buf_puts(b, "\n\n");
+}
+
+/* A section of counts by status: heading, then one row per status. */
+static int md_counts(rt_buf_t *b, rt_summary_label_t heading, rt_summary_lang_t lang,
+                     const rt_status_row_t *rows, int n) {
+  TRY(md_heading(b, heading, lang));
+  TRY(md_head(b, lang, 2, (rt_summary_label_t[]){L_STATUS, L_COUNT}, "lr"));
+  for (int i = 0; i < n; i++) {
+    char v[32];
+    snprintf(v, sizeof(v), "%" PRId64, rows[i].count);
+    TRY(md_row(b, 2, (const char *[]){rt__status_label(rows[i].status, lang), v}, "lx"));
+  }
+  return 0;
 }
 
 static int md_text(rt_buf_t *b, rt_summary_label_t l, rt_summary_lang_t lang) {
@@ -324,14 +351,11 @@ int rt__render_markdown(const rt_summary_t *s, rt_buf_t *b) {
     TRY(md_row(b, 6, (const char *[]){r->name, n1, n2, n3, n4, pc}, "lxxxxx"));
   }
 
-  TRY(md_heading(b, L_SEC_PARTNERSHIPS, lang));
-  TRY(md_head(b, lang, 2, (rt_summary_label_t[]){L_STATUS, L_COUNT}, "lr"));
-  rt_status_row_t st[RT_STATUS_ROWS];
+  rt_status_row_t st[RT_STATUS_ROWS], dr[RT_DELIVERY_ROWS];
   rt__status_rows(s, st);
-  for (int i = 0; i < RT_STATUS_ROWS; i++) {
-    NUM(n1, st[i].count);
-    TRY(md_row(b, 2, (const char *[]){rt__status_label(st[i].status, lang), n1}, "lx"));
-  }
+  rt__delivery_rows(s, dr);
+  TRY(md_counts(b, L_SEC_PARTNERSHIPS, lang, st, RT_STATUS_ROWS));
+  TRY(md_counts(b, L_SEC_DELIVERY, lang, dr, RT_DELIVERY_ROWS));
 
   TRY(md_heading(b, L_SEC_TOP, lang));
   if (!s->n_top)
@@ -528,6 +552,13 @@ int rt__render_csv(const rt_summary_t *s, rt_buf_t *b) {
   for (int i = 0; i < RT_STATUS_ROWS; i++) {
     csv_start(&r, "partnerships", st[i].status, rt__status_label(st[i].status, lang));
     csv_int(&r, C_VALUE, st[i].count);
+    TRY(csv_emit(b, &r));
+  }
+  rt_status_row_t dr[RT_DELIVERY_ROWS];
+  rt__delivery_rows(s, dr);
+  for (int i = 0; i < RT_DELIVERY_ROWS; i++) {
+    csv_start(&r, "delivery", dr[i].status, rt__status_label(dr[i].status, lang));
+    csv_int(&r, C_VALUE, dr[i].count);
     TRY(csv_emit(b, &r));
   }
   for (size_t i = 0; i < s->n_top; i++) {

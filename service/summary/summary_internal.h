@@ -20,6 +20,7 @@ typedef enum rt_summary_label_e {
   L_SEC_THEMES,
   L_SEC_REGIONS,
   L_SEC_PARTNERSHIPS,
+  L_SEC_DELIVERY,
   L_SEC_TOP,
   L_SEC_UNMET,
   L_SEC_UNUSED,
@@ -127,6 +128,11 @@ typedef struct rt_status_row_s {
 } rt_status_row_t;
 #define RT_STATUS_ROWS 4
 void rt__status_rows(const rt_summary_t *s, rt_status_row_t rows[RT_STATUS_ROWS]);
+
+/* The follow-up of agreed partnerships (rt_summary_delivery_t), as status rows: delivered,
+ * partly_delivered, abandoned, awaiting_follow_up. */
+#define RT_DELIVERY_ROWS 4
+void rt__delivery_rows(const rt_summary_t *s, rt_status_row_t rows[RT_DELIVERY_ROWS]);
 
 /* The renderers, one per format. */
 int rt__render_json(const rt_summary_t *s, rt_buf_t *out) RT_WUR;

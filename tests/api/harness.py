@@ -34,18 +34,22 @@ def _as_pg_user(argv):
 
 class PgCluster:
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="rt-pg-")
+        self._make_dir("rt-pg-")
+        subprocess.run(
+            _as_pg_user([os.path.join(PG_BINDIR, "initdb"), "-D", self.data, "-U", "roundtable",
+                         "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N"]),
+            check=True, stdout=subprocess.DEVNULL)
+        self.start()
+
+    def _make_dir(self, prefix):
+        """A temporary folder (owned by postgres when run as root) and a free port."""
+        self.dir = tempfile.mkdtemp(prefix=prefix)
         self.data = os.path.join(self.dir, "data")
         self.log = os.path.join(self.dir, "postgres.log")
         self.port = free_port()
         if os.geteuid() == 0:
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-        subprocess.run(
-            _as_pg_user([os.path.join(PG_BINDIR, "initdb"), "-D", self.data, "-U", "roundtable",
-                         "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N"]),
-            check=True, stdout=subprocess.DEVNULL)
-        self.start()
 
     @property
     def conninfo(self):
@@ -77,6 +81,108 @@ class PgCluster:
         except subprocess.CalledProcessError:
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PgStandby(PgCluster):
+    """A streaming hot standby of primary (a PgCluster): pg_basebackup -R into a data folder of
+    its own, started on its own loopback port. Replays until stopped or paused."""
+
+    def __init__(self, primary):
+        self._make_dir("rt-pg-standby-")
+        subprocess.run(
+            _as_pg_user([os.path.join(PG_BINDIR, "pg_basebackup"), "-D", self.data, "-h", "127.0.0.1",
+                         "-p", str(primary.port), "-U", "roundtable", "-R", "-X", "stream",
+                         "-c", "fast"]),
+            check=True, stdout=subprocess.DEVNULL)
+        self.start()
+
+    def replayed(self):
+        """The LSN the standby has replayed up to (text)."""
+        return self.psql("SELECT pg_last_wal_replay_lsn()")
+
+    def wait_caught_up(self, primary, timeout=30):
+        """Waits until everything the primary has written so far is replayed here."""
+        target = primary.psql("SELECT pg_current_wal_insert_lsn()")
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.psql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn") == "t":
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"standby did not replay up to {target}")
+
+
+PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+
+
+class PgBouncer:
+    """PgBouncer in transaction mode in front of pg (a PgCluster or PgStandby), as an
+    unprivileged user. It drops the `options` startup parameter (ignore_startup_parameters),
+    as a pooler in front of many clients must."""
+
+    def __init__(self, pg, pool_size=4):
+        self.pg = pg
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="rt-pgbouncer-")
+        ini = os.path.join(self.dir, "pgbouncer.ini")
+        with open(os.path.join(self.dir, "users.txt"), "w") as f:
+            f.write('"roundtable" ""\n')
+        with open(ini, "w") as f:
+            f.write(f"""[databases]
+postgres = host=127.0.0.1 port={pg.port} dbname=postgres
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {self.port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {self.dir}/users.txt
+pool_mode = transaction
+default_pool_size = {pool_size}
+max_client_conn = 200
+ignore_startup_parameters = options
+logfile = {self.dir}/pgbouncer.log
+pidfile = {self.dir}/pgbouncer.pid
+""")
+        argv = [PGBOUNCER, ini]
+        if os.geteuid() == 0:  # pgbouncer refuses to run as root
+            pw = pwd.getpwnam("postgres")
+            for p in (self.dir, ini, os.path.join(self.dir, "users.txt")):
+                os.chown(p, pw.pw_uid, pw.pw_gid)
+            argv = ["runuser", "-u", "postgres", "--"] + argv
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if subprocess.run(["psql", "-X", "-q", "-d", self.conninfo, "-c", "SELECT 1"],
+                              capture_output=True).returncode == 0:
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("pgbouncer did not start")
+
+    @property
+    def conninfo(self):
+        return f"host=127.0.0.1 port={self.port} user=roundtable dbname=postgres connect_timeout=5"
+
+    def psql(self, sql):
+        return self.pg.psql(sql)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def read_metrics(url, prefix=""):
+    """The service's /metrics as {"name{labels}": value} for the lines starting with prefix."""
+    out = {}
+    for line in requests.get(url + "/metrics", timeout=10).text.splitlines():
+        if line.startswith(prefix) and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
 
 
 class Service:

@@ -373,10 +373,16 @@ def test_a_run_over_its_time_limit_is_stopped_and_writes_nothing(world):
     world.new_offer(rt=rt["id"])
     limited = harness.Service(world.pg, "--match-run-timeout", "1s")
     locker = threading.Thread(target=world.pg.psql, args=(
-        "BEGIN; LOCK TABLE needs IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT",))
+        "BEGIN; LOCK TABLE needs IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT",))
     try:
         locker.start()
-        time.sleep(0.5)
+        # the run must find the lock held: wait until it is granted (psql may start slowly)
+        held = "SELECT count(*) FROM pg_locks WHERE relation = 'needs'::regclass AND granted" \
+               " AND mode = 'AccessExclusiveLock'"
+        deadline = time.monotonic() + 10
+        while world.pg.psql(held) != "1":
+            assert time.monotonic() < deadline, "the lock on needs was never taken"
+            time.sleep(0.05)
         r = requests.post(limited.url + f"{V1}/roundtables/{rt['id']}/match-runs",
                           headers={"Authorization": f"Bearer {world.tok['organizer']}"},
                           timeout=30)

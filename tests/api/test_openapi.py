@@ -140,7 +140,7 @@ def test_checker_catches_mismatches():
         "id": "1", "roundtable_id": "1", "participant_id": "2", "title": "t", "description": "",
         "themes": ["incident.incident_response"], "languages": ["en"], "modality": "any",
         "window": {"start": None, "end": "2025-01-31"}, "budget_usd": 1000.5,
-        "priority": "medium", "max_partners": 1, "status": "open",
+        "priority": "medium", "max_partners": 1, "visibility": "everyone", "status": "open",
         "created_at": "2024-05-10T09:30:00.000Z", "updated_at": "2024-05-10T09:30:00.000Z",
     }
     validate(need, "Need")
@@ -163,6 +163,7 @@ def test_checker_catches_mismatches():
     bad(lambda v: v.update(themes=["incident"]), "does not match")
     bad(lambda v: v.update(budget_usd="1000"), "not number or null")
     bad(lambda v: v.update(max_partners=True), "is boolean, not integer")
+    bad(lambda v: v.update(visibility="states"), "is not one of")
     assert errors(None, {"type": ["string", "null"]}) == []
     assert errors(3, {"type": "integer", "enum": [1, 2]}) != []
     assert errors("x", {"frobnicate": 1}) != []  # unknown keywords never pass silently

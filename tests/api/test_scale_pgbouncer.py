@@ -4,82 +4,15 @@ transaction. The token cache's LISTEN connection goes straight to PostgreSQL (--
 a transaction pooler cannot hold a LISTEN. A match run, decisions to agreement, and a
 revocation that takes effect at once, all through the pooler."""
 import os
-import pwd
-import shutil
-import subprocess
-import tempfile
-import time
 
 import pytest
 
-from harness import Service, free_port, run_cli
+from harness import PGBOUNCER, Service, run_cli
+from harness import PgBouncer as Bouncer
 from matching_fixtures import *  # noqa: F401,F403
-
-PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PGBOUNCER),
                                 reason="pgbouncer is not installed (scripts/lib.sh installs it)")
-
-
-class Bouncer:
-    """PgBouncer in transaction mode in front of a throwaway cluster, as an unprivileged user."""
-
-    def __init__(self, pg):
-        self.pg = pg
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="rt-pgbouncer-")
-        ini = os.path.join(self.dir, "pgbouncer.ini")
-        with open(os.path.join(self.dir, "users.txt"), "w") as f:
-            f.write('"roundtable" ""\n')
-        with open(ini, "w") as f:
-            f.write(f"""[databases]
-postgres = host=127.0.0.1 port={pg.port} dbname=postgres
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {self.port}
-unix_socket_dir =
-auth_type = trust
-auth_file = {self.dir}/users.txt
-pool_mode = transaction
-default_pool_size = 4
-max_client_conn = 200
-ignore_startup_parameters = options
-logfile = {self.dir}/pgbouncer.log
-pidfile = {self.dir}/pgbouncer.pid
-""")
-        argv = [PGBOUNCER, ini]
-        if os.geteuid() == 0:  # pgbouncer refuses to run as root
-            pw = pwd.getpwnam("postgres")
-            for p in (self.dir, ini, os.path.join(self.dir, "users.txt")):
-                os.chown(p, pw.pw_uid, pw.pw_gid)
-            argv = ["runuser", "-u", "postgres", "--"] + argv
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                if run_cli("migrate", "--db", self.conninfo).returncode == 0:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("pgbouncer did not start")
-
-    @property
-    def conninfo(self):
-        return f"host=127.0.0.1 port={self.port} user=roundtable dbname=postgres connect_timeout=5"
-
-    def psql(self, sql):
-        return self.pg.psql(sql)
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -355,6 +355,16 @@ def probe_match_decide(world, role, kind, own):
     return m["id"], {"body": {"decision": "decline"}}, (403, 404)
 
 
+def probe_match_follow_up(world, role, kind, own):
+    """Staff and the match's parties reach validation (a bad outcome: 422, nothing written);
+    another party's match is 404 even with a valid body."""
+    if role in ("admin", "organizer") or own:
+        m = world.match_of[world.need_a2["id"]] if not own else _own_match(world, role, True)
+        return m["id"], {"body": {"outcome": "maybe", "on": "2024-05-10"}}, (422,)
+    m = _own_match(world, role, False)
+    return m["id"], {"body": {"outcome": "delivered", "on": "2024-05-10"}}, (404,)
+
+
 RULES = f"{V1}/pair-rules"
 
 
@@ -459,6 +469,7 @@ PROBES = {
     ("GET", f"{V1}/matches"): probe_matches_list,
     ("GET", f"{V1}/matches/{{id}}"): probe_match_get,
     ("POST", f"{V1}/matches/{{id}}/decision"): probe_match_decide,
+    ("POST", f"{V1}/matches/{{id}}/follow-up"): probe_match_follow_up,
 }
 
 

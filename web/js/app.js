@@ -12,6 +12,7 @@ import { postingList, postingForm, postingDetail } from './views/postings.js';
 import { matchesView } from './views/matches.js';
 import { roundtableList, roundtableForm, roundtableDetail } from './views/roundtables.js';
 import { scheduleView, myScheduleView } from './views/schedule.js';
+import { rulesView } from './views/rules.js';
 
 const ANY = null;
 const STAFF = ['admin', 'organizer'];
@@ -31,6 +32,7 @@ const ROUTES = [
   ['/roundtables/:id', roundtableDetail, ANY],
   ['/roundtables/:id/edit', roundtableForm, STAFF],
   ['/roundtables/:id/schedule', scheduleView, ANY],
+  ['/roundtables/:id/rules', rulesView, ANY],
   ['/schedule', myScheduleView, ['state', 'provider']],
 ].map(([pattern, view, roles]) => {
   const names = [];

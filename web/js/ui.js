@@ -1,8 +1,9 @@
 // Pieces shared by the views: headings, badges, score explanations, errors in words, dialogs.
 
-import { h, bar } from './dom.js';
+import { h, bar, nextId } from './dom.js';
 import { t, tv, fmtPercent, fmtNumber } from './i18n.js';
 import { themeName } from './store.js';
+import { api } from './api.js';
 
 export const CRITERIA = ['theme', 'text', 'window', 'modality', 'funding', 'priority', 'fairness'];
 
@@ -100,18 +101,21 @@ export function criteriaHelp() {
     h('dl', CRITERIA.flatMap((c) => [h('dt', tv('criterion', c)), h('dd', t(`criterion_help.${c}`))])));
 }
 
-/** A modal question; resolves true when confirmed. Built on <dialog>, so focus is trapped. */
-export function confirmDialog(message, confirmLabel) {
+/**
+ * Shows a <dialog> (so focus is trapped) of message, fields and two buttons; resolves
+ * answer(true) when confirmed, answer(false) on cancel or Escape. check() may keep it open.
+ */
+function modal(cls, message, confirmLabel, { fields = [], check = () => true, answer = (ok) => ok, focus } = {}) {
   return new Promise((resolve) => {
     const yes = h('button.primary', { type: 'button', value: 'yes' }, confirmLabel);
     const no = h('button.secondary', { type: 'button', value: 'no' }, t('common.cancel'));
-    const dlg = h('dialog.confirm', { 'aria-label': message }, h('p', message), h('div.actions', yes, no));
-    const done = (v) => {
+    const dlg = h(`dialog.confirm${cls}`, { 'aria-label': message }, h('p', message), fields, h('div.actions', yes, no));
+    const done = (ok) => {
       dlg.close();
       dlg.remove();
-      resolve(v);
+      resolve(answer(ok));
     };
-    yes.addEventListener('click', () => done(true));
+    yes.addEventListener('click', () => { if (check()) done(true); });
     no.addEventListener('click', () => done(false));
     dlg.addEventListener('cancel', (ev) => {
       ev.preventDefault();
@@ -119,8 +123,13 @@ export function confirmDialog(message, confirmLabel) {
     });
     document.body.append(dlg);
     dlg.showModal();
-    no.focus();
+    (focus || no).focus();
   });
+}
+
+/** A modal question; resolves true when confirmed. */
+export function confirmDialog(message, confirmLabel) {
+  return modal('', message, confirmLabel);
 }
 
 /** Filters folded away on a phone unless some are in use; open on wider screens. */
@@ -130,4 +139,52 @@ export function filterBox(form, query, names) {
   return h('details.filter-box', { open: wide || active > 0 },
     h('summary', active ? t('filters.title_active', { n: active }) : t('filters.title')),
     form);
+}
+
+/**
+ * A modal question with an optional text (a reason); resolves {ok, text}. The text field is
+ * labelled, and the dialog is named by its question.
+ */
+export function reasonDialog(message, confirmLabel, { label, required = false, maxLength = 500 } = {}) {
+  const id = nextId('rd');
+  const errId = nextId('err');
+  const area = h('textarea', { id, name: 'reason', rows: 3, maxlength: maxLength, 'aria-describedby': errId });
+  const err = h('p.field-error', { id: errId, hidden: true });
+  const field = h('div.field', h('label', { for: id }, label || (required ? t('rules.reason') : t('rules.reason_optional'))), err, area);
+  const check = () => {
+    if (!required || area.value.trim()) return true;
+    err.textContent = t('valid.required');
+    err.hidden = false;
+    area.setAttribute('aria-invalid', 'true');
+    area.focus();
+    return false;
+  };
+  return modal('.reason-dialog', message, confirmLabel, { fields: [field], check, focus: area, answer: (ok) => ({ ok, text: area.value.trim() }) });
+}
+
+/** A roundtable's sub-page: its heading (titleKey with {title}) and the way back; resolves the roundtable. */
+export async function roundtableHead(ctx, titleKey) {
+  const r = await api('GET', `/api/v1/roundtables/${ctx.params.id}`, { signal: ctx.signal });
+  ctx.main.append(pageHead(t(titleKey, { title: r.title })),
+    h('p', h('a', { href: `#/roundtables/${r.id}` }, t('schedule.back', { title: r.title }))));
+  ctx.main.querySelector('h1').setAttribute('dir', 'auto');
+  return r;
+}
+
+/**
+ * A fieldset of radio buttons registered in form as name: options are [value, label] (label
+ * text or nodes); the control names are inputName (default name), checked the value ticked.
+ */
+export function radioField(form, name, legend, options, checked, { inputName = name } = {}) {
+  const err = h('p.field-error', { id: nextId('err'), hidden: true });
+  const inputs = [];
+  const rows = options.map(([value, label]) => {
+    const id = nextId('c');
+    const input = h('input', { type: 'radio', id, name: inputName, value, checked: value === checked });
+    inputs.push(input);
+    return h('div.check', input, h('label', { for: id }, label));
+  });
+  const wrap = h('fieldset.field', { 'aria-describedby': err.id, dataset: { field: name } }, h('legend', legend), err, rows);
+  form.register(name, { wrap, err, controls: inputs, label: legend, get: () => inputs.find((x) => x.checked)?.value || '' });
+  return wrap;
 }

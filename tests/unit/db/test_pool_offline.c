@@ -1,6 +1,7 @@
 /* The pool without a database: bad connection strings, a closed port (nothing listens),
  * a black hole (a listener that never answers), the wait queue's bounds and timeouts,
- * closing with waiters queued, and migrate's error reporting. A real PostgreSQL is
+ * closing with waiters queued, migrate's error reporting, and a read replica that is absent or
+ * unreachable. A real PostgreSQL is
  * exercised by tests/db/pool_check.c through tests/api/test_db_pool.py. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -252,6 +253,68 @@ static void test_metrics_text(void **state) {
   rt_buf_free(&b);
 }
 
+/* A read replica that cannot be reached: reads stay on the primary, the read pool's gauges
+ * and routing are in the metrics, and the pool closes with its replica and its route (the
+ * probe in flight included). */
+static void close_pool_on_timer(uv_timer_t *t) {
+  ctx_t *c = t->data;
+  rt_db_pool_close(c->pool, on_closed, c);
+  uv_close((uv_handle_t *)t, NULL);
+}
+
+static void test_unreachable_replica(void **state) {
+  (void)state;
+  char primary[128], replica[128];
+  snprintf(primary, sizeof(primary), "host=127.0.0.1 port=%d user=x dbname=x sslmode=disable",
+           loopback_port(NULL));
+  snprintf(replica, sizeof(replica), "host=127.0.0.1 port=%d user=x dbname=x sslmode=disable",
+           loopback_port(NULL));
+  ctx_t c;
+  memset(&c, 0, sizeof(c));
+  assert_int_equal(uv_loop_init(&c.loop), 0);
+  rt_db_options_t o = {
+      .conninfo = primary,
+      .read_conninfo = replica,
+      .read_max_lag_ms = 100,
+      .pool_size = 2,
+      .connect_timeout_ms = 2000,
+      .reconnect_min_ms = 5000,
+      .reconnect_max_ms = 5000,
+  };
+  assert_int_equal(rt_db_pool_create(&c.loop, &o, &c.pool), 0);
+  assert_string_equal(rt_db_read_state(c.pool), "down");
+  assert_ptr_equal(rt_db_read_pool(c.pool, rt_db_reader_key(1, 0, 0)), c.pool);
+  uv_run(&c.loop, UV_RUN_NOWAIT); /* both pools try and fail; the probe starts */
+  rt_buf_t b;
+  rt_buf_init(&b, 0);
+  assert_int_equal(rt_db_metrics_render(&b), 0);
+  assert_non_null(strstr(b.data, "roundtable_db_read_connections{state=\"down\"} "));
+  assert_non_null(
+      strstr(b.data, "roundtable_db_read_routed_total{to=\"primary\",reason=\"replica_down\"} "));
+  assert_non_null(strstr(b.data, "roundtable_db_read_replica_lag_seconds -1.000\n"));
+  rt_buf_free(&b);
+  uv_timer_t timer;
+  uv_timer_init(&c.loop, &timer);
+  timer.data = &c;
+  uv_timer_start(&timer, close_pool_on_timer, 300, 0);
+  finish(&c);
+}
+
+static void test_no_replica(void **state) {
+  (void)state;
+  ctx_t c;
+  make_pool(&c, "host=127.0.0.1 port=1 user=x dbname=x", 1, 8, 1000, 1000);
+  assert_null(rt_db_read_state(c.pool));
+  assert_ptr_equal(rt_db_read_pool(c.pool, 42), c.pool);
+  rt_buf_t b;
+  rt_buf_init(&b, 0);
+  assert_int_equal(rt_db_metrics_render(&b), 0);
+  assert_null(strstr(b.data, "roundtable_db_read_")); /* only with a replica */
+  rt_buf_free(&b);
+  rt_db_pool_close(c.pool, on_closed, &c);
+  finish(&c);
+}
+
 static void test_migrate_unreachable(void **state) {
   (void)state;
   char conninfo[128], err[256];
@@ -277,6 +340,8 @@ int main(void) {
       cmocka_unit_test(test_close_idle_pool_and_twice),
       cmocka_unit_test(test_metrics_text),
       cmocka_unit_test(test_migrate_unreachable),
+      cmocka_unit_test(test_no_replica),
+      cmocka_unit_test(test_unreachable_replica),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

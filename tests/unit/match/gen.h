@@ -198,6 +198,36 @@ static inline rt_match_instance_t *tg_build(const tg_t *g) {
   return inst;
 }
 
+/* A need and an offer for hand-made instances: open, one language, any modality, no window or
+ * amounts; the offer from provider 200 with capacity 1. */
+static inline rt_match_need_t tg_need(int64_t id, int64_t state, const uint8_t *themes,
+                                      uint32_t n_themes, const uint8_t *lang,
+                                      uint32_t max_partners) {
+  return (rt_match_need_t){.id = id,
+                           .participant_id = state,
+                           .themes = themes,
+                           .n_themes = n_themes,
+                           .languages = lang,
+                           .n_languages = 1,
+                           .modality = RT_MATCH_ANY,
+                           .budget_cents = -1,
+                           .max_partners = max_partners,
+                           .open = true};
+}
+
+static inline rt_match_offer_t tg_offer(int64_t id, const uint8_t *themes, const uint8_t *lang) {
+  return (rt_match_offer_t){.id = id,
+                            .participant_id = 200,
+                            .themes = themes,
+                            .n_themes = 1,
+                            .languages = lang,
+                            .n_languages = 1,
+                            .modality = RT_MATCH_HYBRID,
+                            .funding_cents = -1,
+                            .capacity = 1,
+                            .open = true};
+}
+
 /* Fisher-Yates shuffles of the postings, keeping every id with its posting. */
 static inline void tg_shuffle(tg_t *g, uint64_t seed) {
   tg_rng_t r = {seed};

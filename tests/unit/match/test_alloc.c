@@ -36,28 +36,30 @@ static void test_build_and_assign_fail_cleanly(void **state) {
   }
   assert_true(failures > 40);
   rt_match_instance_t *inst = tg_build(&g);
-  rt_match_result_t ok;
-  rt_match_assign_opts_t opts = {.candidates = 1};
-  assert_int_equal(rt_match_assign(inst, &w, &opts, &ok), 0);
-  failures = 0;
-  for (long k = 0;; k++) {
-    rt__match_fail_countdown = k;
-    rt_match_result_t res;
-    int rc = rt_match_assign(inst, &w, &opts, &res);
-    rt__match_fail_countdown = -1;
-    if (rc == RT_ENOMEM) {
-      assert_null(res.proposals);
+  for (int floor_on = 0; floor_on < 2; floor_on++) { /* without and with the fairness floor */
+    rt_match_result_t ok;
+    rt_match_assign_opts_t opts = {.candidates = 1, .fairness_floor = floor_on};
+    assert_int_equal(rt_match_assign(inst, &w, &opts, &ok), 0);
+    failures = 0;
+    for (long k = 0;; k++) {
+      rt__match_fail_countdown = k;
+      rt_match_result_t res;
+      int rc = rt_match_assign(inst, &w, &opts, &res);
+      rt__match_fail_countdown = -1;
+      if (rc == RT_ENOMEM) {
+        assert_null(res.proposals);
+        rt_match_result_free(&res);
+        failures++;
+        continue;
+      }
+      assert_int_equal(rc, 0);
+      assert_int_equal(res.stats.total_score_q, ok.stats.total_score_q);
       rt_match_result_free(&res);
-      failures++;
-      continue;
+      break;
     }
-    assert_int_equal(rc, 0);
-    assert_int_equal(res.stats.total_score_q, ok.stats.total_score_q);
-    rt_match_result_free(&res);
-    break;
+    assert_true(failures > 10);
+    rt_match_result_free(&ok);
   }
-  assert_true(failures > 10);
-  rt_match_result_free(&ok);
   rt_match_instance_free(inst);
   tg_free(&g);
 }

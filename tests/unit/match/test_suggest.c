@@ -89,30 +89,14 @@ static void test_against_brute_force(void **state) {
 static void test_ties_by_id(void **state) {
   (void)state;
   static const uint8_t th[] = {0}, lang[] = {0};
-  rt_match_need_t need = {.id = 1,
-                          .participant_id = 1,
-                          .themes = th,
-                          .n_themes = 1,
-                          .languages = lang,
-                          .n_languages = 1,
-                          .modality = RT_MATCH_ANY,
-                          .budget_cents = -1,
-                          .max_partners = 1,
-                          .open = true};
+  rt_match_need_t need = tg_need(1, 1, th, 1, lang, 1);
   rt_match_offer_t offers[6];
   static const int64_t ids[6] = {50, 7, 31, 8, 1000, 2};
-  for (int i = 0; i < 6; i++)
-    offers[i] = (rt_match_offer_t){.id = ids[i],
-                                   .participant_id = 9,
-                                   .title = "same",
-                                   .themes = th,
-                                   .n_themes = 1,
-                                   .languages = lang,
-                                   .n_languages = 1,
-                                   .modality = RT_MATCH_HYBRID,
-                                   .funding_cents = -1,
-                                   .capacity = 1,
-                                   .open = true};
+  for (int i = 0; i < 6; i++) {
+    offers[i] = tg_offer(ids[i], th, lang);
+    offers[i].participant_id = 9;
+    offers[i].title = "same";
+  }
   rt_match_input_t in = {.needs = &need,
                          .n_needs = 1,
                          .offers = offers,

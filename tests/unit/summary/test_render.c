@@ -127,29 +127,31 @@ static rt_summary_t model(rt_summary_lang_t lang, rt_summary_match_t *m) {
   m->terms[0] = (rt_summary_term_t){"theme", 1.0, 0.25};
   m->terms[1] = (rt_summary_term_t){"text", 0.25, 0.25};
   m->terms[2] = (rt_summary_term_t){"fairness", 0.5, 0.5};
-  rt_summary_t s = {.lang = lang,
-                    .roundtable = {"5", "Roundtable <b>&", "2024-05-10", NULL, "New York", "open"},
-                    .totals = {.states = 2,
-                               .providers = 1,
-                               .needs = 3,
-                               .offers = 2,
-                               .matches_proposed = 1,
-                               .matches_agreed = 1,
-                               .needs_matched = 2,
-                               .needs_agreed = 1,
-                               .capacity = 4,
-                               .capacity_used = 2},
-                    .themes = themes,
-                    .n_themes = 2,
-                    .regions = regions,
-                    .n_regions = 2,
-                    .top = m,
-                    .n_top = 1,
-                    .unmet = unmet,
-                    .n_unmet = 1,
-                    .unused = unused,
-                    .n_unused = 1,
-                    .generated_at = "2024-05-10T09:30:00.000Z"};
+  rt_summary_t s = {
+      .lang = lang,
+      .roundtable = {"5", "Roundtable <b>&", "2024-05-10", NULL, "New York", "open"},
+      .totals = {.states = 2,
+                 .providers = 1,
+                 .needs = 3,
+                 .offers = 2,
+                 .matches_proposed = 1,
+                 .matches_agreed = 1,
+                 .needs_matched = 2,
+                 .needs_agreed = 1,
+                 .capacity = 4,
+                 .capacity_used = 2},
+      .delivery = {.delivered = 3, .partly_delivered = 1, .abandoned = 2, .awaiting = 4},
+      .themes = themes,
+      .n_themes = 2,
+      .regions = regions,
+      .n_regions = 2,
+      .top = m,
+      .n_top = 1,
+      .unmet = unmet,
+      .n_unmet = 1,
+      .unused = unused,
+      .n_unused = 1,
+      .generated_at = "2024-05-10T09:30:00.000Z"};
   return s;
 }
 
@@ -184,6 +186,8 @@ static void test_documents(void **state) {
   assert_non_null(strstr(json, "\"breakdown\":{\"theme\":{\"value\":1,\"weight\":0.25}"));
   assert_non_null(strstr(json, "\"last_run\":null"));
   assert_non_null(strstr(json, "\"partnerships\":{\"proposed\":1,\"agreed\":1,"));
+  assert_non_null(strstr(json, "\"delivery\":{\"delivered\":3,\"partly_delivered\":1,"
+                               "\"abandoned\":2,\"awaiting_follow_up\":4}"));
   free(json);
 
   char *html = render(&s, RT_SUMMARY_HTML);
@@ -195,23 +199,29 @@ static void test_documents(void **state) {
   for (const char *p = html; (p = strstr(p, "<svg ")); p++)
     svgs++;
   assert_int_equal(svgs, 3);
+  assert_non_null(strstr(html, "<section id=\"delivery\">"));
+  assert_non_null(strstr(html, "<tr class=\"abandoned\"><td>abandoned</td><td class=\"n\">2</td>"));
   free(html);
 
   char *md = render(&s, RT_SUMMARY_MARKDOWN);
   assert_non_null(strstr(md, "\\<script\\>x\\</script\\> \\| \"a,b\""));
   assert_non_null(strstr(md, "| Coverage | 66.7% |"));
   assert_non_null(strstr(md, "Donor \\| Agency"));
+  assert_non_null(strstr(md, "## Follow-up of agreed partnerships"));
+  assert_non_null(strstr(md, "| partly delivered | 1 |"));
   free(md);
 
   char *csv = render(&s, RT_SUMMARY_CSV);
   assert_non_null(strstr(csv, "\r\ntotals,coverage,Coverage,0.6666666666666666,"));
   assert_non_null(strstr(csv, "\"<script>x</script> | \"\"a,b\"\"\""));
   assert_non_null(strstr(csv, "\r\nunused_offer,20,,2,"));
+  assert_non_null(strstr(csv, "\r\ndelivery,awaiting_follow_up,awaiting follow-up,4"));
   int lines = 0;
   for (const char *p = csv; *p; p++)
     lines += *p == '\n';
-  /* header, 9 roundtable, 14 totals, 2 themes, 2 regions, 4 statuses, 1 top, 1 unmet, 1 unused */
-  assert_int_equal(lines, 1 + 9 + 14 + 2 + 2 + 4 + 1 + 1 + 1);
+  /* header, 9 roundtable, 14 totals, 2 themes, 2 regions, 4 statuses, 4 follow-up outcomes,
+   * 1 top, 1 unmet, 1 unused */
+  assert_int_equal(lines, 1 + 9 + 14 + 2 + 2 + 4 + 4 + 1 + 1 + 1);
   free(csv);
 
   rt_summary_t zh = model(RT_SUMMARY_ZH, &m);
@@ -219,6 +229,7 @@ static void test_documents(void **state) {
   assert_non_null(strstr(md, "| 覆盖率 | 66.7% |"));
   assert_non_null(strstr(md, "没有供给与之有共同的工作语言"));
   assert_null(strstr(md, "Coverage"));
+  assert_non_null(strstr(md, "| 已放弃 | 2 |"));
   free(md);
 }
 

@@ -1,13 +1,19 @@
-// Proposed partnerships: the list with filters, each match with its explanation, and the
-// accept / decline decisions of the two parties.
+// Proposed partnerships: the list with filters, each match with its explanation, the accept /
+// decline decisions of the two parties, the organizers' locks and vetoes and the parties' "no
+// thanks" (views/rules.js), and the follow-up of an agreed partnership (delivered, partly
+// delivered or abandoned, with its date and reason).
 
-import { h } from '../dom.js';
-import { t, tv, fmtDateTime } from '../i18n.js';
+import { h, data, nextId } from '../dom.js';
+import { t, tv, fmtDate, fmtDateTime } from '../i18n.js';
 import { api, isAbort } from '../api.js';
-import { REGIONS, themeSelect } from '../forms.js';
-import { pageHead, filterBox, badge, describeError, errorPanel, unavailable, scoreBlock, criteriaHelp, confirmDialog } from '../ui.js';
-import { loadThemes, loadRoundtables, participant, feature, posting, forgetPostings } from '../store.js';
+import { Form, REGIONS, themeSelect } from '../forms.js';
+import { pageHead, filterBox, badge, describeError, errorPanel, unavailable, scoreBlock, criteriaHelp, confirmDialog, radioField } from '../ui.js';
+import { loadThemes, loadRoundtables, participant, feature, has, posting, forgetPostings } from '../store.js';
 import * as session from '../session.js';
+import { loadPairRules, pairControls, rulesAvailable } from './rules.js';
+
+export const OUTCOMES = ['delivered', 'partly_delivered', 'abandoned'];
+const followUpAvailable = () => has('POST', '/api/v1/matches/{id}/follow-up');
 
 export async function matchesView(ctx) {
   const { main, query, signal } = ctx;
@@ -17,7 +23,7 @@ export async function matchesView(ctx) {
     main.append(unavailable(t('matches.unavailable')));
     return;
   }
-  const [taxonomy, roundtables] = await Promise.all([loadThemes(signal), loadRoundtables(signal)]);
+  const [taxonomy, roundtables, withOutcome] = await Promise.all([loadThemes(signal), loadRoundtables(signal), followUpAvailable()]);
   const filters = h('form.filters', { role: 'search', 'aria-label': t('filters.title') });
   const sel = (name, label, options) => {
     const id = `flt-${name}`;
@@ -30,6 +36,7 @@ export async function matchesView(ctx) {
     themeSelect('theme', taxonomy, query.get('theme') || ''),
     sel('region', t('field.region'), [['', t('filters.any')], ...REGIONS.map((r) => [r, tv('region', r)])]),
     sel('status', t('field.status'), [['', t('filters.any')], ...['proposed', 'agreed', 'declined', 'completed'].map((s) => [s, tv('match_status', s)])]),
+    withOutcome ? sel('outcome', t('follow_up.outcome'), [['', t('filters.any')], ...OUTCOMES.map((o) => [o, tv('outcome', o)]), ['none', t('follow_up.filter_none')]]) : null,
     h('div.field', h('label', { for: 'flt-min' }, t('filters.min_score')),
       h('input', { id: 'flt-min', name: 'min_pct', type: 'number', min: 0, max: 100, step: 1, inputmode: 'numeric', value: minPct })),
     sel('sort', t('filters.sort'), [['-score', t('filters.sort_score')], ['created_at', t('filters.sort_created')]]),
@@ -59,9 +66,12 @@ export async function matchesView(ctx) {
   filters.addEventListener('change', (ev) => {
     if (ev.target.tagName === 'SELECT') filters.requestSubmit();
   });
-  main.append(filterBox(filters, query, ['roundtable_id', 'theme', 'region', 'status', 'min_score']), criteriaHelp());
+  main.append(filterBox(filters, query, ['roundtable_id', 'theme', 'region', 'status', 'outcome', 'min_score']), criteriaHelp());
+  if (query.get('roundtable_id') && (await rulesAvailable())) {
+    main.append(h('p', h('a', { href: `#/roundtables/${query.get('roundtable_id')}/rules` }, t('rules.link'))));
+  }
   const apiQuery = {};
-  for (const k of ['roundtable_id', 'theme', 'region', 'status', 'min_score', 'sort']) if (query.get(k)) apiQuery[k] = query.get(k);
+  for (const k of ['roundtable_id', 'run_id', 'theme', 'region', 'status', 'outcome', 'min_score', 'sort']) if (query.get(k)) apiQuery[k] = query.get(k);
   const box = h('section');
   main.append(box);
   await matchList(ctx, box, apiQuery, { emptyText: t('matches.none') });
@@ -70,7 +80,17 @@ export async function matchesView(ctx) {
 /** Loads matches for query into box, 20 at a time, each with its decisions. */
 export async function matchList(ctx, box, query, { emptyText }) {
   const { signal } = ctx;
-  const canDecide = await feature('decide');
+  const ruleQuery = {};
+  for (const k of ['roundtable_id', 'need_id', 'offer_id']) if (query[k]) ruleQuery[k] = query[k];
+  const [canDecide, canFollowUp, rules] = await Promise.all([
+    feature('decide'),
+    followUpAvailable(),
+    loadPairRules(ruleQuery, signal).catch((e) => {
+      if (isAbort(e)) throw e;
+      return null; // the list still shows; only the rule controls are missing
+    }),
+  ]);
+  const opts = { canDecide, canFollowUp, rules };
   const list = h('ul.cards.match-list');
   const count = h('p.muted', { role: 'status' });
   const more = h('button.secondary', { type: 'button', hidden: true }, t('common.more'));
@@ -81,7 +101,7 @@ export async function matchList(ctx, box, query, { emptyText }) {
     more.disabled = true;
     try {
       const page = await api('GET', '/api/v1/matches', { query: { ...query, limit: 20, cursor }, signal });
-      for (const m of page.items) list.append(matchCard(ctx, m, canDecide));
+      for (const m of page.items) list.append(matchCard(ctx, m, opts));
       shown += page.items.length;
       cursor = page.next_cursor;
       more.hidden = !cursor;
@@ -123,8 +143,9 @@ function decisionText(d) {
   return d === 'accept' ? t('decision.accepted') : d === 'decline' ? t('decision.declined') : t('decision.waiting');
 }
 
-function matchCard(ctx, m, canDecide) {
+function matchCard(ctx, m, opts) {
   const { signal } = ctx;
+  const { canDecide } = opts;
   const li = h('li.card.match', { dataset: { matchId: m.id } });
   const err = h('div.action-error');
   const role = session.role();
@@ -148,13 +169,27 @@ function matchCard(ctx, m, canDecide) {
   li.append(
     h('div.card-head',
       h('h3', postingLink('needs', m.need_id, m.need, signal), h('span.pair', { 'aria-hidden': 'true' }, ' ⇄ '), h('span.visually-hidden', ` ${t('matches.with')} `), postingLink('offers', m.offer_id, m.offer, signal)),
-      h('div.badges', badge('match_status', m.status))),
+      h('div.badges', badge('match_status', m.status),
+        m.locked ? h('span.badge.badge-rule-lock', t('rules.locked_badge')) : null,
+        m.follow_up ? badge('outcome', m.follow_up.outcome) : null)),
     scoreBlock(m.score, m.breakdown, { compact: true }),
     h('p.decisions',
       h('span', `${t('decision.side_state')}: ${decisionText(m.state_decision)}`), ' · ',
       h('span', `${t('decision.side_provider')}: ${decisionText(m.provider_decision)}`),
       m.decided_at ? ` · ${fmtDateTime(m.decided_at)}` : ''),
     decide, err);
+  if (opts.rules) {
+    li.append(pairControls(ctx, m, opts.rules, {
+      label: m.need && m.offer ? `${m.need.title} ⇄ ${m.offer.title}` : null,
+      canSay: m.status === 'proposed' && (session.isStaff() || sides.length > 0),
+      onChange: (rule, removed) => {
+        if (rule.rule === 'lock' || m.status !== 'proposed') return;
+        li.classList.toggle('withdrawn', !removed);
+        decide.replaceChildren(h('p.notice', removed ? t('rules.pair_open_again') : t(`rules.${rule.rule}_withdrew`)));
+      },
+    }));
+  }
+  if (m.status === 'agreed' || m.status === 'completed') li.append(followUpBlock(ctx, m, opts, li));
   return li;
 
   async function act(decision, side) {
@@ -165,7 +200,7 @@ function matchCard(ctx, m, canDecide) {
       if (session.role() === 'admin') body.side = side;
       const updated = await api('POST', `/api/v1/matches/${m.id}/decision`, { body });
       forgetPostings();
-      const card = matchCard(ctx, updated, canDecide);
+      const card = matchCard(ctx, updated, opts);
       li.replaceWith(card);
       ctx.announce(updated.status === 'agreed' ? t('decision.agreed_now') : decision === 'accept' ? t('decision.accepted_now') : t('decision.declined_now'));
       card.querySelector('.badges')?.setAttribute('tabindex', '-1');
@@ -178,3 +213,67 @@ function matchCard(ctx, m, canDecide) {
   }
 }
 
+// --- follow-up: what became of an agreed partnership ----------------------------------------
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+function followUpBlock(ctx, m, opts, li) {
+  const f = m.follow_up;
+  const box = h('div.follow-up');
+  if (f) {
+    box.append(h('p.follow-up-record',
+      h('strong', `${t('follow_up.title')}: `), tv('outcome', f.outcome), ` · ${fmtDate(f.on)}`,
+      f.reason ? [' — ', data('q', f.reason)] : null,
+      f.recorded_at ? h('span.muted', ` (${t('follow_up.recorded', { when: fmtDateTime(f.recorded_at) })})`) : null));
+  }
+  if (!opts.canFollowUp) return box;
+  const form = new Form({
+    submitLabel: f ? t('follow_up.save_again') : t('follow_up.save'),
+    cls: 'follow-up-form',
+    onSubmit: async (fm) => {
+      const outcome = fm.value('outcome');
+      const on = fm.value('on');
+      const reason = fm.value('reason');
+      const errs = [];
+      if (!outcome) errs.push({ field: 'outcome', message: t('follow_up.valid_outcome') });
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(on)) errs.push({ field: 'on', message: t('follow_up.valid_date') });
+      if (outcome && outcome !== 'delivered' && !reason) errs.push({ field: 'reason', message: t('follow_up.valid_reason') });
+      if (errs.length) {
+        fm.showErrors(errs);
+        return;
+      }
+      fm.clearErrors();
+      fm.say(t('common.saving'));
+      try {
+        const body = { outcome, on };
+        if (reason) body.reason = reason;
+        const updated = await api('POST', `/api/v1/matches/${m.id}/follow-up`, { body });
+        const card = matchCard(ctx, updated, opts);
+        li.replaceWith(card);
+        ctx.announce(t('follow_up.saved', { outcome: tv('outcome', outcome) }));
+        const rec = card.querySelector('.follow-up-record');
+        rec?.setAttribute('tabindex', '-1');
+        rec?.focus();
+      } catch (e) {
+        fm.say('');
+        if (!isAbort(e)) fm.showProblem(e, describeError);
+      }
+    },
+  });
+  const outField = radioField(form, 'outcome', t('follow_up.outcome'), OUTCOMES.map((o) => [o, tv('outcome', o)]), f?.outcome, { inputName: `outcome-${m.id}` });
+  const dateId = nextId('f');
+  const dateErr = h('p.field-error', { id: nextId('err'), hidden: true });
+  const date = h('input', { id: dateId, type: 'date', name: `on-${m.id}`, value: f?.on || today(), max: today(), 'aria-describedby': dateErr.id });
+  const dateField = h('div.field', { dataset: { field: 'on' } }, h('label', { for: dateId }, t('follow_up.on')), dateErr, date);
+  form.register('on', { wrap: dateField, err: dateErr, controls: [date], label: t('follow_up.on'), get: () => date.value });
+  const reasonId = nextId('f');
+  const hintId = nextId('hint');
+  const reasonErr = h('p.field-error', { id: nextId('err'), hidden: true });
+  const reason = h('textarea', { id: reasonId, name: `reason-${m.id}`, rows: 2, maxlength: 1000, 'aria-describedby': `${hintId} ${reasonErr.id}` }, f?.reason || '');
+  const reasonField = h('div.field', { dataset: { field: 'reason' } }, h('label', { for: reasonId }, t('follow_up.reason')),
+    h('p.hint', { id: hintId }, t('follow_up.reason_hint')), reasonErr, reason);
+  form.register('reason', { wrap: reasonField, err: reasonErr, controls: [reason], label: t('follow_up.reason'), get: () => reason.value.trim() });
+  form.add(outField, dateField, reasonField);
+  box.append(h('details.follow-up-edit', h('summary', f ? t('follow_up.correct') : t('follow_up.record')), form.el));
+  return box;
+}

@@ -9,6 +9,7 @@ import { pageHead, filterBox, badge, themeChips, describeError, errorPanel, unav
 import { loadThemes, loadRoundtables, participant, feature, posting, forgetPostings, themeName } from '../store.js';
 import * as session from '../session.js';
 import { matchList } from './matches.js';
+import { postingRules, rulesLink, suggestionControls } from './rules.js';
 
 export const KINDS = {
   needs: {
@@ -123,7 +124,7 @@ function postingCard(kindName, p, rtTitle, signal) {
   return h('li.card',
     h('div.card-head',
       h('h2', h('a', { href }, data('span', p.title))),
-      h('div.badges', badge('status', p.status), kindName === 'needs' ? badge('priority', p.priority) : badge('kind', p.kind))),
+      h('div.badges', badge('status', p.status), kindName === 'needs' ? badge('priority', p.priority) : badge('kind', p.kind), kindName === 'needs' && p.visibility && p.visibility !== 'everyone' ? badge('visibility', p.visibility) : null)),
     h('p.meta', participantName(p.participant_id, signal), ' · ', data('span', rtTitle.get(p.roundtable_id) || `#${p.roundtable_id}`), ' · ', windowText(p.window)),
     themeChips(p.themes));
 }
@@ -184,6 +185,7 @@ export function postingForm(kindName) {
         textField(form, 'budget_usd', t('field.budget_usd'), { type: 'number', min: 0, step: 'any', inputmode: 'decimal', value: p.budget_usd ?? '', hint: t('hint.budget') }),
         selectField(form, 'priority', t('field.priority'), ['high', 'medium', 'low'].map((v) => ({ value: v, label: tv('priority', v) })), p.priority || 'medium'),
         textField(form, 'max_partners', t('field.max_partners'), { type: 'number', min: 1, max: 100, step: 1, inputmode: 'numeric', value: p.max_partners ?? 1, hint: t('hint.max_partners') }),
+        selectField(form, 'visibility', t('field.visibility'), ['everyone', 'providers', 'organizers'].map((v) => ({ value: v, label: tv('visibility', v) })), p.visibility || 'everyone', { hint: t('hint.visibility') }),
       );
     } else {
       form.add(
@@ -230,6 +232,7 @@ export function postingForm(kindName) {
         body.budget_usd = num('budget_usd');
         body.priority = f.value('priority');
         body.max_partners = num('max_partners', { int: true, min: 1, max: 100 });
+        body.visibility = f.value('visibility');
       } else {
         body.kind = f.value('kind');
         body.funding_usd = num('funding_usd');
@@ -314,7 +317,7 @@ export function postingDetail(kindName) {
       [t('field.window'), windowText(p.window)],
     ];
     if (kindName === 'needs') {
-      facts.push([t('field.budget_usd'), fmtMoney(p.budget_usd)], [t('field.priority'), tv('priority', p.priority)], [t('field.max_partners'), String(p.max_partners)]);
+      facts.push([t('field.budget_usd'), fmtMoney(p.budget_usd)], [t('field.priority'), tv('priority', p.priority)], [t('field.max_partners'), String(p.max_partners)], [t('field.visibility'), tv('visibility', p.visibility)]);
     } else {
       facts.push(
         [t('field.funding_usd'), fmtMoney(p.funding_usd)],
@@ -371,8 +374,12 @@ async function suggestions(ctx, cfg, kindName, p, box) {
   const wait = loading();
   box.append(wait);
   try {
-    const res = await api('GET', `/api/v1/${cfg.path}/${p.id}/suggestions`, { query: { limit: 10 }, signal });
+    const [res, rules] = await Promise.all([
+      api('GET', `/api/v1/${cfg.path}/${p.id}/suggestions`, { query: { limit: 10 }, signal }),
+      postingRules(kindName, p, signal),
+    ]);
     wait.remove();
+    if (rules && owns(cfg, p)) box.append(rulesLink(p));
     if (!res.items.length) {
       box.append(h('p.empty', t(`${kindName}.suggestions_none`)));
       return;
@@ -385,6 +392,7 @@ async function suggestions(ctx, cfg, kindName, p, box) {
       const named = s.offer || s.need; // the counterpart's title, shown before the rest arrives
       const li = h('li.card.suggestion', named ? h('h3', data('span', named.title)) : h('p.muted', t('common.loading')), scoreBlock(s.score, s.breakdown));
       list.append(li);
+      if (rules) li.append(suggestionControls(ctx, kindName, p, otherId, rules, li, owns(cfg, p)));
       posting(cfg.other, otherId, signal).then((o) => {
         li.firstChild.replaceWith(h('div.card-head',
           h('h3', h('a', { href: `#/${cfg.other}/${o.id}` }, data('span', o.title))),

@@ -4,11 +4,12 @@
 import { h, data, replace, bar, sleep, nextId } from '../dom.js';
 import { t, tv, fmtDate, fmtDateTime, fmtPercent, fmtNumber, current as uiLang } from '../i18n.js';
 import { api, isAbort, ApiError } from '../api.js';
-import { Form, textField, selectField } from '../forms.js';
+import { Form, textField, selectField, checkGroup } from '../forms.js';
 import { pageHead, badge, describeError, errorPanel, unavailable, loading, dl, confirmDialog, CRITERIA } from '../ui.js';
 import { loadRoundtables, forgetRoundtables, feature, themeName, loadThemes } from '../store.js';
 import * as session from '../session.js';
 import { saveBlob } from './schedule.js';
+import { rulesAvailable, lockOutcome } from './rules.js';
 
 function dates(r) {
   if (!r.starts_on && !r.ends_on) return t('common.no_dates');
@@ -106,7 +107,8 @@ export async function roundtableDetail(ctx) {
     h('li', h('a', { href: `#/needs?mine=0&roundtable_id=${r.id}` }, t('roundtables.needs'))),
     h('li', h('a', { href: `#/offers?mine=0&roundtable_id=${r.id}` }, t('roundtables.offers'))),
     h('li', h('a', { href: `#/matches?roundtable_id=${r.id}` }, t('roundtables.matches'))),
-    (await feature('schedule')) ? h('li', h('a', { href: `#/roundtables/${r.id}/schedule` }, t('roundtables.schedule'))) : null)));
+    (await feature('schedule')) ? h('li', h('a', { href: `#/roundtables/${r.id}/schedule` }, t('roundtables.schedule'))) : null,
+    (await rulesAvailable()) ? h('li', h('a', { href: `#/roundtables/${r.id}/rules` }, t('roundtables.rules'))) : null)));
 
   if (staff) {
     main.append(importSection(ctx, r), await runSection(ctx, r));
@@ -249,6 +251,7 @@ async function runSection(ctx, r) {
         else weights[c] = n;
       }
       if (Object.keys(weights).length) body.weights = weights;
+      if (f.value('fairness_floor').length) body.fairness_floor = true;
       if (errs.length) {
         f.showErrors(errs);
         return;
@@ -273,6 +276,7 @@ async function runSection(ctx, r) {
   });
   form.add(
     textField(form, 'min_score', t('run.min_score'), { type: 'number', min: 0, max: 100, step: 1, inputmode: 'numeric', hint: t('run.min_score_hint') }),
+    checkGroup(form, 'fairness_floor', t('run.floor'), [{ value: 'on', label: t('run.floor_label') }], [], { hint: t('run.floor_hint') }),
     h('details.weights', h('summary', t('run.weights')), h('p.hint', t('run.weights_hint')),
       h('div.weights-grid', CRITERIA.map((c) => textField(form, `weights.${c}`, t(`criterion.${c}`), { type: 'number', min: 0, step: 'any', inputmode: 'decimal' })))));
   sec.append(h('p.muted', r.status === 'closed' ? t('run.intro_closed') : t('run.intro')), form.el, out);
@@ -318,9 +322,10 @@ async function watch(ctx, run, out) {
         [t('run.stat_feasible'), fmtNumber(s.feasible_pairs)],
         [t('run.stat_matches'), fmtNumber(s.matches)],
         [t('run.stat_total'), fmtNumber(s.total_score, { maximumFractionDigits: 3 })],
+        s.states == null ? null : [t('run.stat_states'), t('run.states_of', { served: fmtNumber(s.states_served), servable: fmtNumber(s.states_servable), states: fmtNumber(s.states) })],
         [t('run.stat_elapsed'), t('run.ms', { ms: fmtNumber(s.elapsed_ms, { maximumFractionDigits: 1 }) })],
         [t('run.finished'), fmtDateTime(run.finished_at)],
-      ]), h('p', h('a', { href: `#/matches?roundtable_id=${run.roundtable_id}&run_id=${run.id}` }, t('run.see_matches'))));
+      ]), lockOutcome(s.locks, ctx.signal), h('p', h('a', { href: `#/matches?roundtable_id=${run.roundtable_id}&run_id=${run.id}` }, t('run.see_matches'))));
       text.textContent = t('run.succeeded', { n: s.matches ?? 0 });
       return;
     }

@@ -1,14 +1,14 @@
 // The meeting schedule (docs/schedule.md): on a roundtable's schedule page an organizer defines
 // the time slots and tables, runs the scheduler and reads the timetable grid with what could not
-// be placed and why; a state or provider reads its own meetings there, downloads them as an
-// iCalendar file and marks the slots it cannot make. "My schedule" lists a party's meetings in
-// every roundtable.
+// be placed and why, and marks (and sees) any participant's unavailable slots; a state or provider
+// reads its own meetings there, downloads them as an iCalendar file and marks the slots it cannot
+// make. "My schedule" lists a party's meetings in every roundtable.
 
 import { h, data, replace, nextId } from '../dom.js';
 import { t, tv, fmtDateTime, fmtNumber, current as uiLang } from '../i18n.js';
-import { api, isAbort } from '../api.js';
+import { api, listAll, isAbort } from '../api.js';
 import { Form } from '../forms.js';
-import { pageHead, describeError, errorPanel, unavailable, loading, dl } from '../ui.js';
+import { pageHead, describeError, errorPanel, unavailable, loading, dl, roundtableHead, radioField } from '../ui.js';
 import { feature, participant, posting, loadRoundtables } from '../store.js';
 import * as session from '../session.js';
 
@@ -67,11 +67,8 @@ export function saveBlob(blob, filename) {
 // --- the roundtable's schedule page ---------------------------------------------------------
 
 export async function scheduleView(ctx) {
-  const { main, params, signal } = ctx;
-  const r = await api('GET', `/api/v1/roundtables/${params.id}`, { signal });
-  main.append(pageHead(t('schedule.title', { title: r.title })),
-    h('p', h('a', { href: `#/roundtables/${r.id}` }, t('schedule.back', { title: r.title }))));
-  main.querySelector('h1').setAttribute('dir', 'auto');
+  const { main, signal } = ctx;
+  const r = await roundtableHead(ctx, 'schedule.title');
   if (!(await feature('schedule'))) {
     main.append(unavailable(t('schedule.unavailable')));
     return;
@@ -83,9 +80,17 @@ export async function scheduleView(ctx) {
   ]);
   if (session.isStaff()) {
     const result = h('section.panel.schedule-result', { 'aria-labelledby': 'sch-res-h' });
+    let marks = await staffUnavailabilityPanel(ctx, r, slots.items);
+    // New slots can be marked at once: the panel is made again from the slots just saved.
+    const slotsSaved = async (saved) => {
+      const fresh = await staffUnavailabilityPanel(ctx, r, saved);
+      marks.replaceWith(fresh);
+      marks = fresh;
+    };
     main.append(
-      gridEditor(ctx, r, SLOT_EDITOR, slots.items),
+      gridEditor(ctx, r, SLOT_EDITOR, slots.items, slotsSaved),
       gridEditor(ctx, r, TABLE_EDITOR, tables.items),
+      marks,
       runPanel(ctx, r, result),
       result);
     await showResult(ctx, result, sched);
@@ -124,7 +129,7 @@ const TABLE_EDITOR = {
   check: () => [],
 };
 
-function gridEditor(ctx, r, kind, items) {
+function gridEditor(ctx, r, kind, items, onSaved = null) {
   const { what } = kind;
   const headId = `sch-${what}-h`;
   const sec = h(`section.panel.schedule-${what}`, { 'aria-labelledby': headId }, h('h2', { id: headId }, t(`schedule.${what}_title`)));
@@ -172,6 +177,7 @@ function gridEditor(ctx, r, kind, items) {
         f.say(t(`schedule.${what}_saved`, { n: fmtNumber(saved.items.length) }));
         ctx.announce(t(`schedule.${what}_saved`, { n: saved.items.length }));
         fill(saved.items);
+        if (onSaved) await onSaved(saved.items);
       } catch (e) {
         f.say('');
         if (!isAbort(e)) f.showProblem(e, describeError);
@@ -261,14 +267,7 @@ function runPanel(ctx, r, result) {
       }
     },
   });
-  const groupErr = h('p.field-error', { id: nextId('err'), hidden: true });
-  const radios = ['need', 'pair'].map((v, i) => {
-    const id = nextId('c');
-    const input = h('input', { type: 'radio', id, name: 'group', value: v, checked: i === 0 });
-    return { input, el: h('div.check', input, h('label', { for: id }, t(`schedule.group_${v}`))) };
-  });
-  const groupField = h('fieldset.field', { 'aria-describedby': groupErr.id }, h('legend', t('schedule.group')), groupErr, radios.map((x) => x.el));
-  form.register('group', { wrap: groupField, err: groupErr, controls: radios.map((x) => x.input), label: t('schedule.group'), get: () => radios.find((x) => x.input.checked).input.value });
+  const groupField = radioField(form, 'group', t('schedule.group'), ['need', 'pair'].map((v) => [v, t(`schedule.group_${v}`)]), 'need');
   const agreedId = nextId('c');
   const agreedErr = h('p.field-error', { id: nextId('err'), hidden: true });
   const agreed = h('input', { type: 'checkbox', id: agreedId, name: 'agreed_first', checked: true, 'aria-describedby': agreedErr.id });
@@ -448,7 +447,6 @@ async function unavailabilityPanel(ctx, me, r, slots) {
     return sec;
   }
   const chosen = new Set(marked);
-  const boxes = [];
   const form = new Form({
     submitLabel: t('schedule.unavail_save'),
     cls: 'unavail-form',
@@ -464,6 +462,14 @@ async function unavailabilityPanel(ctx, me, r, slots) {
       }
     },
   });
+  slotChecks(form, slots, chosen, t('schedule.unavail_legend'));
+  sec.append(h('p.muted', t('schedule.unavail_intro')), form.el);
+  return sec;
+}
+
+/** A fieldset of one check box per slot, registered in form as slot_ids; returns the boxes. */
+function slotChecks(form, slots, chosen, legend) {
+  const boxes = [];
   const errId = nextId('err');
   const err = h('p.field-error', { id: errId, hidden: true });
   const items = slots.map((s) => {
@@ -472,10 +478,88 @@ async function unavailabilityPanel(ctx, me, r, slots) {
     boxes.push(box);
     return h('div.check', box, h('label', { for: id }, slotLabel(s)));
   });
-  const fs = h('fieldset.field', { 'aria-describedby': errId }, h('legend', t('schedule.unavail_legend')), err, h('div.slot-checks', items));
-  form.register('slot_ids', { wrap: fs, err, controls: boxes, label: t('schedule.unavail_legend'), get: () => boxes.filter((b) => b.checked).map((b) => b.value) });
+  const fs = h('fieldset.field', { 'aria-describedby': errId, dataset: { field: 'slot_ids' } }, h('legend', legend), err, h('div.slot-checks', items));
+  form.register('slot_ids', { wrap: fs, err, controls: boxes, label: legend, get: () => boxes.filter((b) => b.checked).map((b) => b.value) });
   form.add(fs);
-  sec.append(h('p.muted', t('schedule.unavail_intro')), form.el);
+  return boxes;
+}
+
+/**
+ * The organizers' view of unavailability: who cannot make which slot, and a form to mark any
+ * participant's slots (the service lets staff PUT for any participant).
+ */
+async function staffUnavailabilityPanel(ctx, r, slots) {
+  const sec = h('section.panel.staff-unavailability', { 'aria-labelledby': 'sch-sun-h' }, h('h2', { id: 'sch-sun-h' }, t('schedule.staff_unavail_title')));
+  if (!slots.length) {
+    sec.append(h('p.muted', t('schedule.staff_unavail_no_slots')));
+    return sec;
+  }
+  let marks;
+  let people;
+  try {
+    [marks, people] = await Promise.all([
+      api('GET', rtPath(r.id, 'unavailability'), { signal: ctx.signal }),
+      listAll('/api/v1/participants', {}, { signal: ctx.signal }),
+    ]);
+  } catch (e) {
+    if (isAbort(e)) throw e;
+    sec.append(errorPanel(e, () => ctx.refresh()));
+    return sec;
+  }
+  const byId = new Map(people.map((p) => [p.id, p]));
+  const byParticipant = new Map(marks.items.map((x) => [x.participant_id, x.slot_ids]));
+  const slotById = new Map(slots.map((s) => [s.id, s]));
+  const summary = h('div.unavail-summary');
+  const showSummary = () => {
+    const rows = [...byParticipant].filter(([, ids]) => ids.length);
+    if (!rows.length) {
+      replace(summary, h('p.empty', t('schedule.staff_unavail_none')));
+      return;
+    }
+    replace(summary, h('h3', t('schedule.staff_unavail_marked')), h('ul.unavail-marks', rows.map(([pid, ids]) => h('li', { dataset: { participantId: pid } },
+      data('strong', byId.get(pid)?.name || `#${pid}`), ': ',
+      h('ul.unavail-slots', ids.map((id) => h('li', slotById.has(id) ? slotLabel(slotById.get(id)) : `#${id}`)))))));
+  };
+  showSummary();
+  const form = new Form({
+    submitLabel: t('schedule.staff_unavail_save'),
+    cls: 'staff-unavail-form',
+    onSubmit: async (f) => {
+      f.clearErrors();
+      const pid = f.value('participant_id');
+      if (!pid) {
+        f.showErrors([{ field: 'participant_id', message: t('valid.required') }]);
+        return;
+      }
+      try {
+        const saved = await api('PUT', rtPath(r.id, 'unavailability'), { body: { participant_id: pid, slot_ids: f.value('slot_ids') } });
+        byParticipant.set(saved.participant_id, saved.slot_ids);
+        showSummary();
+        const said = t('schedule.staff_unavail_saved', { name: byId.get(pid)?.name || `#${pid}`, n: fmtNumber(saved.slot_ids.length) });
+        f.say(said);
+        ctx.announce(said);
+      } catch (e) {
+        f.say('');
+        if (!isAbort(e)) f.showProblem(e, describeError);
+      }
+    },
+  });
+  const selId = nextId('f');
+  const selErr = h('p.field-error', { id: nextId('err'), hidden: true });
+  const parties = people.filter((p) => p.kind !== 'organizer').sort((a, b) => a.name.localeCompare(b.name));
+  const sel = h('select', { id: selId, name: 'participant_id', 'aria-describedby': selErr.id },
+    h('option', { value: '' }, t('common.choose')),
+    parties.map((p) => h('option', { value: p.id }, `${p.name} (${tv('kind', p.kind)})`)));
+  const selField = h('div.field', { dataset: { field: 'participant_id' } }, h('label', { for: selId }, t('schedule.staff_unavail_who')), selErr, sel);
+  form.register('participant_id', { wrap: selField, err: selErr, controls: [sel], label: t('schedule.staff_unavail_who'), get: () => sel.value });
+  form.add(selField);
+  const boxes = slotChecks(form, slots, new Set(), t('schedule.staff_unavail_legend'));
+  sel.addEventListener('change', () => {
+    const marked = new Set(byParticipant.get(sel.value) || []);
+    for (const b of boxes) b.checked = marked.has(b.value);
+    form.say('');
+  });
+  sec.append(h('p.muted', t('schedule.staff_unavail_intro')), summary, form.el);
   return sec;
 }
 
