@@ -224,8 +224,8 @@ def section(r):
     if la:
         rows += [
             "",
-            f"Load average of the machine (2 cores) during the measurements: {min(la)}-{max(la)}; other",
-            "engineers' builds, test suites and benchmarks shared it.",
+            f"Load average of the machine (2 cores) during the measurements: {min(la)}-{max(la)}"
+            " (the benchmark's own PostgreSQL and client included).",
         ]
     rows += [
         "",
