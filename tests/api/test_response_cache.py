@@ -9,7 +9,6 @@ import copy
 import os
 import re
 
-import pytest
 import requests
 
 from domain_fixtures import *  # noqa: F401,F403
@@ -34,12 +33,16 @@ def hits(w):
 
 
 def cached_get(w, path, id=None, as_="admin", params=None):
-    """GETs twice and checks that the second answer came from the cache; returns it."""
+    """GETs until an answer comes from the cache (checked by the hit counter); returns it.
+    The notice of a write made just before may reach this instance while the first answer is
+    being made, which rightly keeps that answer out of the cache: so up to five tries."""
     w.call("GET", path, id, as_=as_, params=params, expect=200)
-    before = hits(w)
-    body = w.get(path, id, as_=as_, params=params)
-    assert hits(w) == before + 1, f"GET {path} as {as_} was not served from the cache"
-    return body
+    for _ in range(5):
+        before = hits(w)
+        body = w.get(path, id, as_=as_, params=params)
+        if hits(w) == before + 1:
+            return body
+    raise AssertionError(f"GET {path} as {as_} was never served from the cache")
 
 
 def test_metrics_move(world):
@@ -132,8 +135,7 @@ def test_a_states_view_is_never_served_to_another_state(worlds):
     mine = a.new_need(as_="state_a", title="Kenya's own need")
     r = a.call("POST", f"{V1}/needs", body=dict(need_body(a.rt["id"]), title="Kenya's hidden need",
                                                 visibility="organizers"), as_="state_a")
-    if r.status_code != 201:
-        pytest.skip("need visibility is not there yet")
+    assert r.status_code == 201, r.text
     hidden = r.body
     for w in (a, b):
         cached_get(w, f"{V1}/needs/{{id}}", hidden["id"], as_="state_a")
@@ -155,9 +157,13 @@ def test_query_order_shares_an_entry_and_errors_are_not_kept(world):
         return world.call("GET", path, check=False, expect=expect)
 
     get(f"{V1}/needs?limit=5&roundtable_id={rt}")
-    before = hits(world)
-    get(f"{V1}/needs?roundtable_id={rt}&limit=5")
-    assert hits(world) == before + 1
+    for _ in range(5):  # a late notice of the fixture's writes may keep one answer out
+        before = hits(world)
+        get(f"{V1}/needs?roundtable_id={rt}&limit=5")
+        if hits(world) == before + 1:
+            break
+    else:
+        raise AssertionError("the same query in another order was never a hit")
     before = metrics(world.url)
     for _ in range(2):
         get(f"{V1}/needs?limit=0&roundtable_id={rt}", expect=400)
