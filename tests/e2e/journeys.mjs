@@ -882,8 +882,15 @@ async function sessionJourney() {
     // Matching: the lock honoured, the refused one explained, the veto respected.
     await page.goto(`${BASE}/#/roundtables/${w.rt.id}`);
     await h1(page, w.rt.title);
+    // With the fairness floor: every state first gets a proposal where one is possible.
+    await page.getByLabel('First give every state at least one proposal where one is possible').check();
     await page.getByRole('button', { name: 'Start matching' }).click();
     await page.locator('.run-status[data-status="succeeded"]').waitFor({ timeout: 60000 });
+    const served = await page.locator('.run-status').textContent();
+    check(/States served\s*\d+ of \d+ \(\d+ could be\)/.test(served), `the run does not say how many states it served: ${served}`);
+    const lastRun = (await api('GET', `/api/v1/roundtables/${w.rt.id}/match-runs?limit=1`, TOKENS.organizer)).items[0];
+    check(lastRun.params.fairness_floor === true, `the run was started without the floor: ${JSON.stringify(lastRun.params)}`);
+    check(lastRun.stats.states_served === lastRun.stats.states_servable, `the floor left a state out: ${JSON.stringify(lastRun.stats)}`);
     const out = page.locator('.run-status .lock-outcome');
     await out.getByText('Locks honoured: 1. Locks that could not be honoured: 1.').waitFor();
     const refused = out.locator('.refused-locks li');
@@ -1087,7 +1094,7 @@ const journeys = [
   ['admin: a wrong participant is refused; posts for a state, withdraws, edits a roundtable, declines for a state', adminJourney],
   ['state: signs in with email and password (wrong password first), posts with the CSRF token, signs out', passwordJourney],
   ['schedule: an organizer sets slots and tables and makes the schedule; a state reads its timetable in Chinese and downloads its .ics', scheduleJourney],
-  ['session: an organizer locks a pair and vetoes another, runs matching (lock honoured, veto respected, a refused lock explained), marks a participant unavailable, schedules, records a follow-up', sessionJourney],
+  ['session: an organizer locks a pair and vetoes another, runs matching with the fairness floor (lock honoured, veto respected, a refused lock explained, every servable state served), marks a participant unavailable, schedules, records a follow-up', sessionJourney],
   ['no thanks: a state says no thanks to a suggestion and to a proposed match, and undoes it', noThanksJourney],
 ];
 console.log(`# features from /api/openapi.json: ${Object.entries(F).map(([k, v]) => `${k}=${v ? 'yes' : 'no'}`).join(' ')}`);
