@@ -36,12 +36,6 @@ int rt_serve(rt_config_t *cfg) {
   if (cfg->db_listen)
     listen_db.conninfo = cfg->db_listen;
   size_t responses = cfg->response_cache_bytes;
-  if (responses && cfg->db.read_conninfo) {
-    /* A miss read on a replica that has not replayed a write whose notice this process has
-     * heard would be kept as fresh (docs/scaling.md, "Response cache"). */
-    rt_log_info("response cache: off, since reads may go to a replica (--db-read)");
-    responses = 0;
-  }
   if ((cache || responses) && rt_api_cache_start(&listen_db, cache, responses) != 0)
     rt_log_warn("caches: could not start; every request looks its token up and asks the "
                 "database");

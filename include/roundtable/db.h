@@ -145,6 +145,11 @@ const char *rt_db_result_message(const rt_db_result_t *res);
  * primary: each counted as a fallback, so such callers see the primary's errors only. A
  * caller of rt_db_acquire that loses the replica's connection mid-way sees that failure. */
 rt_db_pool_t *rt_db_read_pool(rt_db_pool_t *pool, uint64_t reader);
+/* How fresh reads on read_pool (one rt_db_read_pool returned) are, as of now: every write
+ * that committed on the primary before this monotonic time (uv_hrtime(), ns) is visible
+ * there. UINT64_MAX for a primary's pool (every commit); for the replica's, the start of the
+ * newest probe whose primary WAL position it had replayed (0: not measured). Only grows. */
+uint64_t rt_db_read_as_of(const rt_db_pool_t *read_pool);
 /* The read-your-writes key of a caller: the participant it acts for when bound to one, else
  * its account (browser sessions), else its API token; 0 (no key: a public caller) when all
  * are 0. rt_db_tx_* transactions whose actor (JSON) names the same members ("participant_id",

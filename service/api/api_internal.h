@@ -32,6 +32,8 @@ typedef struct rt_api_call_s {
   rt_principal_t who; /* zeroed for public routes */
   void *state;        /* the handler's own, between its asynchronous steps */
   uint64_t synced;    /* a listener sync begun after the request came, answered (cache.h) */
+  /* The least rt_db_read_as_of of its replica reads; 0: none (replica.c, cache.c). */
+  uint64_t read_as_of;
 } rt_api_call_t;
 
 static inline rt_db_pool_t *rt__api_pool(const rt_api_call_t *call) {
@@ -39,8 +41,9 @@ static inline rt_db_pool_t *rt__api_pool(const rt_api_call_t *call) {
 }
 /* The pool for a read-only statement of a GET: the read replica's when --db-read is set, the
  * route may be served there (replica.c) and the caller has no write the replica lacks;
- * else rt__api_pool's. Never for a read inside a write or one that decides access. */
-rt_db_pool_t *rt__api_read_pool(const rt_api_call_t *call);
+ * else rt__api_pool's. Never for a read inside a write or one that decides access. A replica
+ * read lowers call->read_as_of to how fresh the replica is (the response cache's store rule). */
+rt_db_pool_t *rt__api_read_pool(rt_api_call_t *call);
 
 /* Answers a failed database call: 503 for unavailability, 409 for a conflict that
  * outlived its retries, 500 otherwise (logged with the request id). */

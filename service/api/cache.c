@@ -5,7 +5,12 @@
  * its generation is the current one, and a lookup that started before a notice cannot store
  * its answer. Generations are odd while the listener listens, even while it does not; tokens
  * (channel rt_auth) and responses (rt_data) have one each, on one listening connection whose
- * syncs serve both. */
+ * syncs serve both.
+ *
+ * With a read replica (--db-read) a miss's answer is kept under generation g only if every
+ * read it made saw every write whose notice began g: those writes committed before the
+ * notice came, so a read on the primary, or on a replica caught up (rt_db_read_as_of) past
+ * the moment g began, has them. Any other answer is served but not kept. */
 #include "cache.h"
 
 #include <pthread.h>
@@ -63,7 +68,8 @@ static entry_t **buckets; /* NULL: responses not cached */
 static entry_t *lru_head, *lru_tail;
 static size_t rcap, rbytes, rentries;
 static uint64_t rgeneration;
-static uint64_t hits, misses, stores, evictions, invalidations;
+static uint64_t rbegan_ns; /* uv_hrtime() when rgeneration began: after its notice came */
+static uint64_t hits, misses, stores, evictions, invalidations, unreplayed;
 
 static size_t slot_of(const char *hash) {
   size_t h = 0;
@@ -378,13 +384,20 @@ static void touch(entry_t *e) {
   lru_head = e;
 }
 
-static void rput(const char *key, size_t key_len, uint64_t gen, const char *content_type,
-                 const char *body, size_t body_len) {
+/* Keeps an answer made in generation gen from reads as fresh as read_as_of (the call's
+ * read_as_of: 0 when all were on the primary). */
+static void rput(const char *key, size_t key_len, uint64_t gen, uint64_t read_as_of,
+                 const char *content_type, const char *body, size_t body_len) {
   size_t ct_len = strlen(content_type);
   size_t bytes = sizeof(entry_t) + key_len + body_len + ct_len + 2;
   pthread_mutex_lock(&rlock);
   /* One answer may take an eighth of the cache at most: a huge page does not empty it. */
   if (!gen || gen != rgeneration || bytes > rcap / 8) {
+    pthread_mutex_unlock(&rlock);
+    return;
+  }
+  if (read_as_of && read_as_of <= rbegan_ns) { /* a replica that may lack g's first write */
+    unreplayed++;
     pthread_mutex_unlock(&rlock);
     return;
   }
@@ -496,7 +509,7 @@ static void on_response(rt_http_request_t *req, int status, const char *content_
                         const char *body, size_t len, void *arg) {
   response_wait_t *w = arg;
   if (status == 200 && req->method == RT_HTTP_GET && body && content_type)
-    rput(w->key, w->key_len, w->generation, content_type, body, len);
+    rput(w->key, w->key_len, w->generation, w->call->read_as_of, content_type, body, len);
   flight_land(w);
 }
 
@@ -581,7 +594,7 @@ void rt__response_cache_run(rt_api_call_t *call, uint64_t sync) {
 
 int rt__response_cache_metrics(rt_buf_t *out) {
   pthread_mutex_lock(&rlock);
-  uint64_t h = hits, m = misses, s = stores, ev = evictions, inv = invalidations;
+  uint64_t h = hits, m = misses, s = stores, ev = evictions, inv = invalidations, un = unreplayed;
   size_t b = rbytes, n = rentries, cap = buckets ? rcap : 0;
   pthread_mutex_unlock(&rlock);
   return rt_buf_printf(
@@ -595,6 +608,10 @@ int rt__response_cache_metrics(rt_buf_t *out) {
       "# HELP roundtable_response_cache_stores_total Answers kept in the response cache.\n"
       "# TYPE roundtable_response_cache_stores_total counter\n"
       "roundtable_response_cache_stores_total %llu\n"
+      "# HELP roundtable_response_cache_unreplayed_total Answers served but not kept: read on "
+      "a replica not yet known to have replayed the write that began the cache's generation.\n"
+      "# TYPE roundtable_response_cache_unreplayed_total counter\n"
+      "roundtable_response_cache_unreplayed_total %llu\n"
       "# HELP roundtable_response_cache_evictions_total Answers dropped for room.\n"
       "# TYPE roundtable_response_cache_evictions_total counter\n"
       "roundtable_response_cache_evictions_total %llu\n"
@@ -610,16 +627,19 @@ int rt__response_cache_metrics(rt_buf_t *out) {
       "# HELP roundtable_response_cache_capacity_bytes The response cache's bound (0: off).\n"
       "# TYPE roundtable_response_cache_capacity_bytes gauge\n"
       "roundtable_response_cache_capacity_bytes %zu\n",
-      (unsigned long long)h, (unsigned long long)m, (unsigned long long)s, (unsigned long long)ev,
-      (unsigned long long)inv, n, b, cap);
+      (unsigned long long)h, (unsigned long long)m, (unsigned long long)s, (unsigned long long)un,
+      (unsigned long long)ev, (unsigned long long)inv, n, b, cap);
 }
 
 /* ---- The listener ---- */
 
-/* Moves a generation to the next one with the given parity (1: listening). */
-static void next_generation(pthread_mutex_t *mu, uint64_t *gen, int listening) {
+/* Moves a generation to the next one with the given parity (1: listening); *began (if
+ * given) becomes now, which is after the notice that began it came. */
+static void next_generation(pthread_mutex_t *mu, uint64_t *gen, uint64_t *began, int listening) {
   pthread_mutex_lock(mu);
   *gen += ((*gen & 1) == (uint64_t)listening) ? 2 : 1;
+  if (began)
+    *began = uv_hrtime();
   pthread_mutex_unlock(mu);
 }
 
@@ -628,25 +648,25 @@ static void on_listen(rt_db_listen_event_t event, const char *channel, void *arg
   switch (event) {
   case RT_DB_LISTEN_UP:
     rt_log_info("caches: listening for changes (rt_auth: credentials, rt_data: domain tables)");
-    next_generation(&lock, &generation, 1);
-    next_generation(&rlock, &rgeneration, 1);
+    next_generation(&lock, &generation, NULL, 1);
+    next_generation(&rlock, &rgeneration, &rbegan_ns, 1);
     break;
   case RT_DB_LISTEN_NOTIFY:
     if (strcmp(channel, "rt_data") == 0) {
-      next_generation(&rlock, &rgeneration, 1);
+      next_generation(&rlock, &rgeneration, &rbegan_ns, 1);
       pthread_mutex_lock(&rlock);
       invalidations++;
       pthread_mutex_unlock(&rlock);
     } else {
-      next_generation(&lock, &generation, 1);
+      next_generation(&lock, &generation, NULL, 1);
     }
     break;
   case RT_DB_LISTEN_SYNCED:
     wake_loops();
     break;
   case RT_DB_LISTEN_DOWN:
-    next_generation(&lock, &generation, 0);
-    next_generation(&rlock, &rgeneration, 0);
+    next_generation(&lock, &generation, NULL, 0);
+    next_generation(&rlock, &rgeneration, &rbegan_ns, 0);
     break;
   }
 }

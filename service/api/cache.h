@@ -65,7 +65,9 @@ void rt__token_cache_worker_close(uv_loop_t *loop);
  * (sql/016_response_cache.sql) and empties the cache. A cached answer is served under the same
  * rule as a cached token: only after a sync that started after the request arrived (the one
  * its token's lookup waited for, when it did). Bounded in bytes, least recently used first out.
- * Misses of one key on one loop while its answer is being made follow that answer.
+ * Misses of one key on one loop while its answer is being made follow that answer. With
+ * --db-read, an answer that read the replica (the call's read_as_of) is kept only if the
+ * replica had replayed everything committed before the current generation began.
  *
  * Runs call's handler, or answers call from the cache; call is authorised. sync: a sync that
  * started after the request arrived and has been answered (0: none). */

@@ -1192,6 +1192,12 @@ rt_db_pool_t *rt_db_read_pool(rt_db_pool_t *p, uint64_t reader) {
   return rt__db_route_pick(p->route, reader);
 }
 
+uint64_t rt_db_read_as_of(const rt_db_pool_t *p) {
+  if (!p || !p->primary)
+    return UINT64_MAX;
+  return p->primary->route ? rt__db_route_caught_up(p->primary->route) : 0;
+}
+
 const char *rt_db_read_state(const rt_db_pool_t *p) {
   return p && p->route ? rt__db_route_state(p->route) : NULL;
 }

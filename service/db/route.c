@@ -289,6 +289,8 @@ rt_db_pool_t *rt__db_route_pick(rt__db_route_t *r, uint64_t reader) {
   return r->replica;
 }
 
+uint64_t rt__db_route_caught_up(const rt__db_route_t *r) { return r->caught_up_ns; }
+
 const char *rt__db_route_state(const rt__db_route_t *r) {
   if (!rt_db_pool_connected(r->replica))
     return "down";

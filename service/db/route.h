@@ -20,6 +20,9 @@ void rt__db_route_close(rt__db_route_t *r, void (*cb)(void *data), void *data);
 /* The pool a read of reader (rt_db_reader_key; 0: none) should use; counts the choice. */
 rt_db_pool_t *rt__db_route_pick(rt__db_route_t *r, uint64_t reader);
 const char *rt__db_route_state(const rt__db_route_t *r);
+/* caught_up: the newest probe start (uv_hrtime) whose primary insert LSN the replica had
+ * replayed, so every commit before it is there; 0 while not measured. Only grows. */
+uint64_t rt__db_route_caught_up(const rt__db_route_t *r);
 /* A write committed on r's primary: probe soon (after the probe in flight, if any), so that the
  * writer's reads return to the replica once it has replayed the write. */
 void rt__db_route_kick(rt__db_route_t *r);

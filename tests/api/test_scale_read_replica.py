@@ -9,9 +9,15 @@ has replayed that write (read-your-writes).
 The proof that reads come from the standby: with replay paused, a need written on the primary
 is not found by another caller (404 from the standby) while its writer sees it (primary); once
 the pause outlasts the lag limit everyone reads from the primary; once replay resumes, the
-standby serves everyone again. Then the standby stops mid-traffic: every read still answers
-200 (retried or routed to the primary). Last, the read connections go through PgBouncer in
-transaction mode, one server connection for all: reads carry no session state."""
+standby serves everyone again. The response cache stays on: an answer read on the standby is
+kept only if the standby had replayed the write whose notice began the cache's generation, so
+a stale standby answer is never served from the cache once the standby has caught up. Then
+the standby stops mid-traffic: every read still answers 200 (retried or routed to the
+primary). Last, the read connections go through PgBouncer in transaction mode, one server
+connection for all: reads carry no session state.
+
+A cached answer is served without routing a read, so the tests that count routed reads ask
+for pages nobody asked for before (a limit of their own)."""
 import os
 import threading
 import time
@@ -43,6 +49,10 @@ def service(pg, standby):
 
 def metrics(url):
     return read_metrics(url, "roundtable_db_read")
+
+
+def cache_metrics(url):
+    return read_metrics(url, "roundtable_response_cache")
 
 
 REPLICA = 'roundtable_db_read_routed_total{to="replica"}'
@@ -80,9 +90,8 @@ def test_reads_are_served_by_the_replica(world, standby):
     wait_state(world.url, "in_use")
     before = metrics(world.url)
     # the implementer wrote nothing: its reads go to the replica
-    for _ in range(5):
-        world.get(f"{V1}/needs", as_="implementer")
-    world.get(f"{V1}/roundtables/{{id}}", world.rt["id"], as_="implementer")
+    for i in range(6):
+        world.get(f"{V1}/needs", as_="implementer", params={"limit": str(101 + i)})
     after = metrics(world.url)
     assert after[REPLICA] - before[REPLICA] >= 6, (before, after)
     assert after["roundtable_db_read_connections{state=\"idle\"}"] >= 1
@@ -126,13 +135,66 @@ def test_paused_replay_shows_routing_and_read_your_writes(world, standby):
     # replay resumed: the standby catches up and serves everyone again, the writer included
     wait_state(world.url, "in_use")
     time.sleep(0.5)
-    before = metrics(world.url)
     assert world.get(f"{V1}/needs/{{id}}", need["id"], as_="implementer")["title"] == \
         "Renamed while paused"
     assert world.get(f"{V1}/needs/{{id}}", need["id"], as_="state_a")["title"] == \
         "Renamed while paused"
+    before = metrics(world.url)
+    for who in ("implementer", "state_a"):
+        page = world.get(f"{V1}/needs", as_=who, params={"limit": "111"})
+        assert page["items"] is not None
     after = metrics(world.url)
     assert after[REPLICA] - before[REPLICA] >= 2, (before, after)
+
+
+def test_cache_keeps_no_answer_the_replica_read_before_replaying_the_write(world, standby):
+    """A miss read on the standby while it lags behind a write whose notice the service has
+    heard is answered (the standby's view, within the lag limit) but not kept: once replay
+    resumes, the page is read anew, never served stale from the cache."""
+    need = world.new_need(as_="state_a", title="Cached before the pause")
+    page = f"{V1}/needs/{{id}}"
+    standby.wait_caught_up(world.pg)
+    wait_state(world.url, "in_use")
+    # another caller's reads of the page: once a probe started after the write's notice came
+    # has found it replayed, an answer read on the standby is kept, and the next is a hit
+    before = cache_metrics(world.url)
+    deadline = time.time() + 10
+    while True:
+        assert world.get(page, need["id"], as_="implementer")["title"] == "Cached before the pause"
+        mid = cache_metrics(world.url)
+        if mid["roundtable_response_cache_stores_total"] > \
+                before["roundtable_response_cache_stores_total"] and \
+                mid["roundtable_response_cache_hits_total"] > \
+                before["roundtable_response_cache_hits_total"]:
+            break
+        assert time.time() < deadline, ("the page was never kept and served", before, mid)
+        time.sleep(0.05)
+    standby.psql("SELECT pg_wal_replay_pause()")
+    try:
+        routed = metrics(world.url)
+        world.patch(page, need["id"], {"title": "Renamed during the pause"}, as_="state_a")
+        # within the lag limit the standby answers with what it has: the old title, served
+        # but not kept (its notice emptied the cache; the standby lacks the write)
+        stale = world.get(page, need["id"], as_="implementer")
+        after = cache_metrics(world.url)
+        assert metrics(world.url)[REPLICA] > routed[REPLICA]
+        assert stale["title"] == "Cached before the pause", stale
+        assert after["roundtable_response_cache_unreplayed_total"] > \
+            mid["roundtable_response_cache_unreplayed_total"], (mid, after)
+    finally:
+        standby.psql("SELECT pg_wal_replay_resume()")
+    standby.wait_caught_up(world.pg)
+    wait_state(world.url, "in_use")
+    time.sleep(MAX_LAG + 0.5)  # past the lag limit: nothing may excuse an old answer now
+    for _ in range(5):
+        got = world.get(page, need["id"], as_="implementer")
+        assert got["title"] == "Renamed during the pause", got
+    end = cache_metrics(world.url)
+    # the fresh answer was kept and is being served from the cache
+    assert end["roundtable_response_cache_stores_total"] > \
+        after["roundtable_response_cache_stores_total"], (after, end)
+    assert end["roundtable_response_cache_hits_total"] >= \
+        after["roundtable_response_cache_hits_total"] + 3, (after, end)
 
 
 def test_suggestions_and_summary_read_from_the_replica(world):
@@ -204,7 +266,7 @@ def test_stopping_the_standby_falls_back_without_errors(world, standby):
     standby.start()
     wait_state(world.url, "in_use")
     before = metrics(world.url)
-    world.get(f"{V1}/needs", as_="implementer")
+    world.get(f"{V1}/needs", as_="implementer", params={"limit": "121"})
     assert metrics(world.url)[REPLICA] > before[REPLICA]
 
 
@@ -212,10 +274,11 @@ def test_stopping_the_standby_falls_back_without_errors(world, standby):
 def test_reads_through_a_transaction_pooler_carry_no_session_state(world, pg, standby):
     """The read connections through PgBouncer in transaction mode with a single server
     connection: every client connection's statements land on it in turn, so any session
-    state (SET, prepared statements, temporary tables) would leak or break."""
+    state (SET, prepared statements, temporary tables) would leak or break. Without the
+    response cache, so that every request reads."""
     bouncer = PgBouncer(standby, pool_size=1)
     svc = Service(pg, "--db-read", bouncer.conninfo, "--db-pool-size", "4", "--threads", "2",
-                  migrate=False)
+                  "--response-cache", "0", migrate=False)
     try:
         wait_state(svc.url, "in_use")
         before = metrics(svc.url)
