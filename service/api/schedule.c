@@ -882,12 +882,16 @@ void rt__schedule_create(rt_api_call_t *call) {
 
 /* ---- one participant's timetable ---- */
 
+/* Meetings of needs the caller ($3 its role, $4 its participant) may not see are left out, as
+ * in the roundtable's schedule: a provider whose match of the need went since the schedule was
+ * made is no longer a party (sql/014_need_visibility.sql). */
 static const char participant_sql[] =
     "SELECT json_build_object('participant_id', p.id::text, 'name', p.name,"
     " 'items', coalesce((SELECT json_agg(" MEETING_JSON
     " ORDER BY sl.starts_at, mt.id)" MEETING_FROM " WHERE mt.participant_ids @> ARRAY[p.id]"
-    " AND ($2::bigint IS NULL OR mt.roundtable_id = $2)), '[]'), 'next_cursor', null)::text"
-    " FROM participants p WHERE p.id = $1";
+    " AND ($2::bigint IS NULL OR mt.roundtable_id = $2)"
+    " AND rt_need_visible(n.visibility, n.participant_id, n.id, $3, $4::bigint)), '[]'),"
+    " 'next_cursor', null)::text FROM participants p WHERE p.id = $1";
 
 typedef struct participant_job {
   rt_api_call_t *call;
@@ -1039,9 +1043,11 @@ void rt__schedule_participant(rt_api_call_t *call) {
   job->call = call;
   job->participant = id;
   job->ics = format && strcmp(format, "ics") == 0;
-  const char *params[] = {rt__id_text(call, id), rtid};
+  const char *params[] = {rt__id_text(call, id), rtid, rt__role_name(call->who.role),
+                          call->who.participant_id ? rt__id_text(call, call->who.participant_id)
+                                                   : NULL};
   int rc =
-      rt_db_exec(rt__api_read_pool(call), participant_sql, 2, params, on_participant_read, job);
+      rt_db_exec(rt__api_read_pool(call), participant_sql, 4, params, on_participant_read, job);
   if (rc)
     rt__api_db_failed(call->req, rc, NULL);
 }

@@ -8,7 +8,8 @@ a provider that is a party to none (implementer).
 Read paths: GET /needs (every filter, q included), GET /needs/{id} (hidden: 404), the
 suggestions of a need (404) and of an offer (hidden needs left out), GET /offers/{id}/overlaps
 (items left out, total counts them), GET /matches and /matches/{id} (parties only), the
-roundtable's schedule (meetings and unplaced) and the summary in every format and language
+roundtable's schedule (meetings and unplaced), a participant's own timetable (JSON and .ics:
+a provider whose match went is no longer a party) and the summary in every format and language
 (unmet_needs and top_matches name only visible needs; the totals count every need)."""
 import pytest
 
@@ -23,6 +24,7 @@ SUMMARY = f"{V1}/roundtables/{{id}}/summary"
 SLOTS = f"{V1}/roundtables/{{id}}/slots"
 TABLES = f"{V1}/roundtables/{{id}}/tables"
 SCHEDULE = f"{V1}/roundtables/{{id}}/schedule"
+PSCHED = f"{V1}/participants/{{id}}/schedule"
 VIS = ("everyone", "providers", "organizers")
 ROLES = ("admin", "organizer", "state_a", "state_b", "donor", "implementer")
 # what each caller sees of state_a's needs, by visibility: the donor is a party to a match of
@@ -302,3 +304,40 @@ def test_a_hidden_need_is_unknown_to_pair_rules(world, rt):
                     body={"need_id": rt["u"]["providers"]["id"], "offer_id": offer,
                           "rule": "no_thanks"})
     world.call("DELETE", f"{RULES}/{{id}}", ok.body["id"], as_="implementer", expect=204)
+
+
+def test_a_participants_own_schedule_names_no_hidden_need(world):
+    """GET /participants/{id}/schedule (JSON and .ics) asks the same rule as the roundtable's
+    schedule: a provider whose match of an organizers-only need went (the organizers vetoed the
+    pair) is no longer a party, so the meeting a schedule made before no longer names the need
+    in its own timetable either, under whatever title the state gives it since."""
+    r = new_rt(world)
+    need = world.new_need(rt=r["id"], title=f"Hidden need {tag()}", themes=[THEME],
+                          visibility="organizers")
+    offer = world.new_offer(rt=r["id"], themes=[THEME])
+    run_to_end(world, r["id"])
+    [m] = matches_of(world, r["id"])  # proposed: the run made the donor a party
+    world.call("PUT", SLOTS, r["id"], as_="organizer", expect=200, body={"items": [
+        {"starts_at": "2024-05-10T09:00:00Z", "ends_at": "2024-05-10T09:30:00Z"}]})
+    world.call("PUT", TABLES, r["id"], as_="organizer", body={"items": [{"name": "T1"}]},
+               expect=200)
+    world.call("POST", SCHEDULE, r["id"], as_="organizer", expect=201)
+    donor = world.p["donor"]["id"]
+    own = {"roundtable_id": r["id"]}
+    assert [x["need_id"] for x in world.get(PSCHED, donor, as_="donor", params=own)["items"]] \
+        == [need["id"]]
+    world.call("POST", RULES, as_="organizer", expect=201,
+               body={"need_id": need["id"], "offer_id": offer["id"], "rule": "veto"})
+    world.call("GET", MATCH, m["id"], as_="donor", expect=404)
+    world.call("GET", NEED, need["id"], as_="donor", expect=404)
+    renamed = f"Renamed hidden need {tag()}"
+    world.patch(NEED, need["id"], {"title": renamed}, as_="state_a")
+    assert world.get(SCHEDULE, r["id"], as_="donor")["meetings"] == []
+    assert world.get(PSCHED, donor, as_="donor", params=own)["items"] == []
+    ics = world.call("GET", PSCHED, donor, as_="donor", expect=200,
+                     params={"format": "ics", "roundtable_id": r["id"]}).text
+    assert renamed not in ics and need["title"] not in ics
+    # staff and the owning state still see the meeting
+    for who, pid in (("organizer", donor), ("state_a", world.p["state_a"]["id"])):
+        items = world.get(PSCHED, pid, as_=who, params=own)["items"]
+        assert [(x["need_id"], x["need_title"]) for x in items] == [(need["id"], renamed)]
