@@ -118,7 +118,8 @@ static const config_entry_t config_table[] = {
     {"auth-cache", CFG_STRING, OFF(auth_cache), "on", 0, 0, "ROUNDTABLE_AUTH_CACHE", RT_CMD_SERVE,
      "on: bearer-token lookups are cached in process, dropped on LISTEN/NOTIFY; off: none"},
     {"db-listen", CFG_STRING, OFF(db_listen), "", 0, 0, "ROUNDTABLE_DB_LISTEN", RT_CMD_SERVE,
-     "conninfo of the cache's LISTEN connection, straight to PostgreSQL (default: --db's)"},
+     "conninfo of the caches' LISTEN connection (tokens, responses), straight to PostgreSQL "
+     "(default: --db's)"},
     {"response-cache", CFG_BYTES, OFF(response_cache_bytes), "32M", 0, 4 * GiB,
      "ROUNDTABLE_RESPONSE_CACHE", RT_CMD_SERVE,
      "bytes of rendered GET answers cached in process, dropped on LISTEN/NOTIFY (0: off)"},
