@@ -67,6 +67,15 @@ static int jnum(rt_buf_t *b, int *first, const char *key, double v) {
   return rt__number(b, v);
 }
 
+/* Status rows as one object {"<status>": count, …}. */
+static int json_counts(rt_buf_t *b, const rt_status_row_t *rows, int n) {
+  int f = 1;
+  TRY(rt_buf_puts(b, "{"));
+  for (int i = 0; i < n; i++)
+    TRY(jint(b, &f, rows[i].status, rows[i].count));
+  return rt_buf_puts(b, "}");
+}
+
 static int json_match(rt_buf_t *b, const rt_summary_match_t *m, rt_summary_lang_t lang) {
   int f = 1;
   TRY(rt_buf_puts(b, "{"));
@@ -147,19 +156,14 @@ int rt__render_json(const rt_summary_t *s, rt_buf_t *b) {
     TRY(jnum(b, &f, "coverage", rt__ratio(r->needs_matched, r->needs)));
     TRY(rt_buf_puts(b, "}"));
   }
-  TRY(rt_buf_puts(b, "],\"partnerships\":{"));
-  rt_status_row_t st[RT_STATUS_ROWS];
+  rt_status_row_t st[RT_STATUS_ROWS], dr[RT_DELIVERY_ROWS];
   rt__status_rows(s, st);
-  f = 1;
-  for (int i = 0; i < RT_STATUS_ROWS; i++)
-    TRY(jint(b, &f, st[i].status, st[i].count));
-  TRY(rt_buf_puts(b, "},\"delivery\":{"));
-  rt_status_row_t dr[RT_DELIVERY_ROWS];
   rt__delivery_rows(s, dr);
-  f = 1;
-  for (int i = 0; i < RT_DELIVERY_ROWS; i++)
-    TRY(jint(b, &f, dr[i].status, dr[i].count));
-  TRY(rt_buf_puts(b, "},\"unmet_needs\":["));
+  TRY(rt_buf_puts(b, "],\"partnerships\":"));
+  TRY(json_counts(b, st, RT_STATUS_ROWS));
+  TRY(rt_buf_puts(b, ",\"delivery\":"));
+  TRY(json_counts(b, dr, RT_DELIVERY_ROWS));
+  TRY(rt_buf_puts(b, ",\"unmet_needs\":["));
   for (size_t i = 0; i < s->n_unmet; i++) {
     const rt_summary_unmet_t *u = &s->unmet[i];
     f = 1;
@@ -492,6 +496,18 @@ static void csv_start(csv_row_t *r, const char *section, const char *key, const 
   r->cell[C_LABEL] = label;
 }
 
+/* Status rows of one section, a row each: key the status, value its count. */
+static int csv_counts(rt_buf_t *b, const char *section, const rt_status_row_t *rows, int n,
+                      rt_summary_lang_t lang) {
+  csv_row_t r;
+  for (int i = 0; i < n; i++) {
+    csv_start(&r, section, rows[i].status, rt__status_label(rows[i].status, lang));
+    csv_int(&r, C_VALUE, rows[i].count);
+    TRY(csv_emit(b, &r));
+  }
+  return 0;
+}
+
 int rt__render_csv(const rt_summary_t *s, rt_buf_t *b) {
   rt_summary_lang_t lang = s->lang;
   csv_row_t r;
@@ -547,20 +563,11 @@ int rt__render_csv(const rt_summary_t *s, rt_buf_t *b) {
     TRY(csv_dbl(&r, C_COVERAGE, rt__ratio(g->needs_matched, g->needs)));
     TRY(csv_emit(b, &r));
   }
-  rt_status_row_t st[RT_STATUS_ROWS];
+  rt_status_row_t st[RT_STATUS_ROWS], dr[RT_DELIVERY_ROWS];
   rt__status_rows(s, st);
-  for (int i = 0; i < RT_STATUS_ROWS; i++) {
-    csv_start(&r, "partnerships", st[i].status, rt__status_label(st[i].status, lang));
-    csv_int(&r, C_VALUE, st[i].count);
-    TRY(csv_emit(b, &r));
-  }
-  rt_status_row_t dr[RT_DELIVERY_ROWS];
   rt__delivery_rows(s, dr);
-  for (int i = 0; i < RT_DELIVERY_ROWS; i++) {
-    csv_start(&r, "delivery", dr[i].status, rt__status_label(dr[i].status, lang));
-    csv_int(&r, C_VALUE, dr[i].count);
-    TRY(csv_emit(b, &r));
-  }
+  TRY(csv_counts(b, "partnerships", st, RT_STATUS_ROWS, lang));
+  TRY(csv_counts(b, "delivery", dr, RT_DELIVERY_ROWS, lang));
   for (size_t i = 0; i < s->n_top; i++) {
     const rt_summary_match_t *m = &s->top[i];
     rt_buf_t why;
