@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Read replica figures (docs/scaling.md, "Read replica"): GET /api/v1/needs?limit=50 under wrk
-with --db only and with --db-read pointing at a streaming standby, and how long a writer's reads
-stay on the primary after its write.
+with --db only and with --db-read pointing at a streaming standby, how long a writer's reads
+stay on the primary after its write, and, with the response cache on, how long after a write
+another caller's page is read on the replica without being kept (the cache's store rule).
 
 Starts its own PostgreSQL 15 primary (demo roundtable loaded) and a standby made with
 pg_basebackup -R (tests/api/harness.py), and the real binary: RT_BINARY, default build/roundtable.
@@ -39,31 +40,67 @@ def wrk(url, token, path):
     return rps, re.search(r"\s50%\s+(\S+)", out).group(1), re.search(r"\s99%\s+(\S+)", out).group(1)
 
 
-def writer_window(svc, admin):
-    """Milliseconds from a need's POST until its writer's GET of it is routed to the replica."""
+def writer(svc, admin):
+    """A state's session (keep-alive: it stays on one event loop) and a function posting a need."""
     h = {"Authorization": f"Bearer {admin}"}
     parts = requests.get(svc.url + "/api/v1/participants?limit=500", headers=h, timeout=10).json()
     state = next(p for p in parts["items"] if p["kind"] == "state")
     tok = requests.post(svc.url + "/api/v1/tokens", headers=h, timeout=10,
                         json={"role": "state", "participant_id": state["id"], "label": "bench"})
     rt = requests.get(svc.url + "/api/v1/roundtables", headers=h, timeout=10).json()["items"][0]
-    writer = requests.Session()  # keep-alive: the writer stays on one event loop
-    writer.headers["Authorization"] = f"Bearer {tok.json()['token']}"
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {tok.json()['token']}"
+
+    def post(i):
+        r = session.post(svc.url + "/api/v1/needs", timeout=10, json={
+            "roundtable_id": rt["id"], "title": f"bench {i}",
+            "themes": ["incident.csirt_establishment"], "languages": ["en"]})
+        r.raise_for_status()
+        return r.json()
+    return session, post
+
+
+def writer_window(svc, admin):
+    """Milliseconds from a need's POST until its writer's GET of it is routed to the replica."""
+    session, post = writer(svc, admin)
     windows = []
     for i in range(20):
-        need = writer.post(svc.url + "/api/v1/needs", timeout=10, json={
-            "roundtable_id": rt["id"], "title": f"bench {i}",
-            "themes": ["incident.csirt_establishment"], "languages": ["en"]}).json()
+        need = post(i)
         t0 = time.monotonic()
         while True:
             before = metrics(svc.url)[REPLICA]
-            r = writer.get(svc.url + f"/api/v1/needs/{need['id']}", timeout=10)
+            r = session.get(svc.url + f"/api/v1/needs/{need['id']}", timeout=10)
             assert r.status_code == 200, r.text
             if metrics(svc.url)[REPLICA] > before:
                 break
         windows.append((time.monotonic() - t0) * 1000)
         time.sleep(0.3)
     return statistics.median(windows), max(windows)
+
+
+def cache_window(svc, admin):
+    """With the response cache: after each write, how long until another caller's page is kept
+    again (milliseconds), and how many of its answers were read on the replica and not kept."""
+    _, post = writer(svc, admin)
+    reader = requests.Session()
+    reader.headers["Authorization"] = f"Bearer {admin}"
+    cache = lambda: read_metrics(svc.url, "roundtable_response_cache")  # noqa: E731
+    windows, unkept = [], []
+    for i in range(20):
+        post(i)
+        t0, before = time.monotonic(), cache()
+        while True:
+            r = reader.get(svc.url + "/api/v1/needs?limit=50", timeout=10)
+            assert r.status_code == 200, r.text
+            after = cache()
+            if after["roundtable_response_cache_stores_total"] > \
+                    before["roundtable_response_cache_stores_total"]:
+                break
+        windows.append((time.monotonic() - t0) * 1000)
+        unkept.append(after["roundtable_response_cache_unreplayed_total"]
+                      - before["roundtable_response_cache_unreplayed_total"])
+        time.sleep(0.3)
+    return statistics.median(windows), max(windows), statistics.median(unkept), max(unkept)
 
 
 def main():
@@ -95,6 +132,14 @@ def main():
                       f" max {worst:.0f} ms (20 writes)")
             svc.stop()
             svc = None
+        svc = Service(pg, "--db-read", standby.conninfo, "--log-level", "warn", migrate=False)
+        time.sleep(1.0)
+        median, worst, unkept, unkept_max = cache_window(svc, admin)
+        print(f"--db-read with the response cache: after a write, another caller's page kept again"
+              f" after {median:.0f} ms median, {worst:.0f} ms max (20 writes); answers read on the"
+              f" replica and not kept per write: median {unkept:.0f}, max {unkept_max:.0f}")
+        svc.stop()
+        svc = None
     finally:
         if svc:
             svc.stop()
