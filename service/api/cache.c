@@ -245,32 +245,12 @@ void rt__token_cache_worker_close(uv_loop_t *loop) {
 
 /* ---- Responses ---- */
 
-/* The routes whose 200 answers are cached: GETs that depend on the database, the query string
- * and the caller's role and participant only, and read only tables that notify rt_data. */
-static const char *const cached_routes[] = {
-    "/api/v1/needs",
-    "/api/v1/needs/{id}",
-    "/api/v1/offers",
-    "/api/v1/offers/{id}",
-    "/api/v1/needs/{id}/suggestions",
-    "/api/v1/offers/{id}/suggestions",
-    "/api/v1/offers/{id}/overlaps",
-    "/api/v1/matches",
-    "/api/v1/matches/{id}",
-    "/api/v1/roundtables",
-    "/api/v1/roundtables/{id}",
-    "/api/v1/participants",
-    "/api/v1/participants/{id}",
-    NULL,
-};
-
+/* Whether the response cache may keep call's answer: a GET (or HEAD) whose route says so in
+ * the route table (RT_ROUTE_CACHED: it depends on the database, the query string and the
+ * caller's role and participant only, and reads only tables that notify rt_data). */
 static int route_cached(const rt_api_call_t *call) {
-  if (call->req->method != RT_HTTP_GET && call->req->method != RT_HTTP_HEAD)
-    return 0;
-  for (const char *const *r = cached_routes; *r; r++)
-    if (strcmp(*r, call->route->pattern) == 0)
-      return 1;
-  return 0;
+  return (call->req->method == RT_HTTP_GET || call->req->method == RT_HTTP_HEAD) &&
+         (call->route->flags & RT_ROUTE_CACHED);
 }
 
 static uint64_t hash_of(const char *key, size_t len) {

@@ -28,12 +28,19 @@ typedef enum rt_role {
 struct rt_api_call_s; /* what a handler receives; see api_internal.h */
 typedef void (*rt_route_handler_fn)(struct rt_api_call_s *call);
 
+/* What a route allows beside its handler (the route table says it for each route). */
+enum {
+  RT_ROUTE_UPLOAD = 1u << 0,  /* takes bodies up to --max-upload-bytes, not --max-body-bytes */
+  RT_ROUTE_REPLICA = 1u << 1, /* a GET whose reads may come from --db-read (replica.c) */
+  RT_ROUTE_CACHED = 1u << 2,  /* a GET whose 200 answers the response cache may keep (cache.c) */
+};
+
 typedef struct rt_route_s {
   rt_http_method_t method; /* GET also answers HEAD */
   const char *pattern;     /* "/api/v1/needs/{id}": literal segments and {name} */
   unsigned roles;          /* RT_ROLE_* bits allowed to call it; RT_ROLES_PUBLIC for anyone */
   rt_route_handler_fn handler;
-  int upload; /* takes bodies up to --max-upload-bytes instead of --max-body-bytes */
+  unsigned flags; /* RT_ROUTE_* bits */
 } rt_route_t;
 
 typedef enum rt_route_result {

@@ -38,7 +38,7 @@ def route_table():
     assert m, "routes[] table not found in service/api/api.c"
     table = {}
     for method, pattern, roles, _handler in re.findall(
-            r"\{\s*RT_HTTP_(\w+)\s*,\s*\"([^\"]+)\"\s*,\s*([^,{}]+?)\s*,\s*(\w+)\s*,\s*[01]\s*\}",
+            r"\{\s*RT_HTTP_(\w+)\s*,\s*\"([^\"]+)\"\s*,\s*([^,{}]+?)\s*,\s*(\w+)\s*,\s*[\w|\s]+?\s*\}",
             m.group(1)):
         who = set()
         for bit in roles.split("|"):
